@@ -1,0 +1,1 @@
+"""rfsrules.checks.builtin package."""

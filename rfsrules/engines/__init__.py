@@ -1,0 +1,1 @@
+"""rfsrules.engines package."""

@@ -1,0 +1,1 @@
+"""Plugin system: hook specifications and the plugin manager."""

@@ -1,0 +1,1 @@
+"""rfsrules.testing package."""
