@@ -2,31 +2,64 @@
 
 from __future__ import annotations
 
-from .checks.spec import CheckFailure, CheckRegistry, CheckSpec, CompileContext
-from .errors import (
-    EngineUnsupportedError, InputError, Issue, PluginError, RfsrulesError, RulesetError,
-    UnknownNameError, UsageError, ValidationFailed,
-)
-from .hof import (
-    Failure, Result, Success, apply_rules_to, create_log_entry, custom_check, extract_from,
-    range_check, required, scan_data_for, validate_config,
-)
-from .paths import MISSING, parse_path
-from .plugins.hookspecs import hookimpl
-from .report import Report, Summary
-from .results import Dimension, Reason, RuleResult, Severity, Violation
-from .ruleset.loader import load_ruleset, load_ruleset_text
-from .runner import check
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CheckFailure", "CheckRegistry", "CheckSpec", "CompileContext",
-    "EngineUnsupportedError", "InputError", "Issue", "PluginError", "RfsrulesError", "RulesetError",
-    "UnknownNameError", "UsageError", "ValidationFailed",
-    "Failure", "Result", "Success", "apply_rules_to", "create_log_entry", "custom_check", "extract_from",
-    "range_check", "required", "scan_data_for", "validate_config",
-    "MISSING", "parse_path", "hookimpl", "Report", "Summary",
-    "Dimension", "Reason", "RuleResult", "Severity", "Violation",
-    "load_ruleset", "load_ruleset_text", "check", "__version__",
-]
+# Public name -> module that defines it. Resolved on first access (PEP 562), so importing
+# rfsrules (for example from the CLI) loads only what is used and has no side effects.
+_EXPORTS = {
+    "CheckFailure": "rfsrules.checks.spec",
+    "CheckRegistry": "rfsrules.checks.spec",
+    "CheckSpec": "rfsrules.checks.spec",
+    "CompileContext": "rfsrules.checks.spec",
+    "EngineUnsupportedError": "rfsrules.errors",
+    "InputError": "rfsrules.errors",
+    "Issue": "rfsrules.errors",
+    "PluginError": "rfsrules.errors",
+    "RfsrulesError": "rfsrules.errors",
+    "RulesetError": "rfsrules.errors",
+    "UnknownNameError": "rfsrules.errors",
+    "UsageError": "rfsrules.errors",
+    "ValidationFailed": "rfsrules.errors",
+    "Failure": "rfsrules.hof",
+    "Result": "rfsrules.hof",
+    "Success": "rfsrules.hof",
+    "apply_rules_to": "rfsrules.hof",
+    "create_log_entry": "rfsrules.hof",
+    "custom_check": "rfsrules.hof",
+    "extract_from": "rfsrules.hof",
+    "range_check": "rfsrules.hof",
+    "required": "rfsrules.hof",
+    "scan_data_for": "rfsrules.hof",
+    "validate_config": "rfsrules.hof",
+    "MISSING": "rfsrules.paths",
+    "parse_path": "rfsrules.paths",
+    "hookimpl": "rfsrules.plugins.hookspecs",
+    "Report": "rfsrules.report",
+    "Summary": "rfsrules.report",
+    "Dimension": "rfsrules.results",
+    "Reason": "rfsrules.results",
+    "RuleResult": "rfsrules.results",
+    "Severity": "rfsrules.results",
+    "Violation": "rfsrules.results",
+    "load_ruleset": "rfsrules.ruleset.loader",
+    "load_ruleset_text": "rfsrules.ruleset.loader",
+    "check": "rfsrules.runner",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rfsrules' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

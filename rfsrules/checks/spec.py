@@ -62,6 +62,8 @@ class CheckSpec:
     :param failing_record: a record the example flags, for the docs.
     :param engines: implementations for other engines, keyed by engine name (``duckdb``, ...).
     :param unsupported: engines that declare they cannot run the check, with the reason.
+    :param path_params: parameters holding file paths; the loader resolves them against the ruleset's
+        directory (refusing paths outside the project root) before the check is compiled.
     """
 
     name: str
@@ -79,6 +81,7 @@ class CheckSpec:
     failing_record: Mapping[str, Any] | None = None
     engines: Mapping[str, Any] = field(default_factory=dict)
     unsupported: Mapping[str, str] = field(default_factory=dict)
+    path_params: tuple[str, ...] = ()
     plugin: str = "rfsrules"
 
     def __post_init__(self):
