@@ -115,7 +115,9 @@ def parse_path(text: str) -> FieldPath:
                 raise PathSyntaxError(text, pos - 1, "path ends with '.'")
             continue
         m = _TOKEN.match(text, pos)
-        if not m or (m.group("name") is not None and not expect_name) or (m.group("name") is None and expect_name and not segments):
+        leading_key = m is not None and m.group("quoted") is not None  # ["a b"] may start a path
+        if not m or (m.group("name") is not None and not expect_name) or (
+                m.group("name") is None and expect_name and not segments and not leading_key):
             raise PathSyntaxError(text, pos, f"unexpected {text[pos]!r}")
         if m.group("name") is not None:
             segments.append(m.group("name"))
@@ -168,6 +170,11 @@ def _make_getter(segments: tuple) -> Callable[[Any], Any]:
         return value
 
     return getn
+
+
+def append_segment(prefix: str, seg: Any) -> str:
+    """The path text of key or index ``seg`` under ``prefix``: ``("items", 0) -> "items[0]"``, ``("", "a") -> "a"``."""
+    return _fmt(prefix, seg)
 
 
 def _fmt(prefix: str, seg: Any) -> str:

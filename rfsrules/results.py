@@ -207,6 +207,7 @@ class RuleResult:
     plugin: str | None = None
     where: str | None = None  # ruleset location "file:line:col"
     description: str | None = None
+    error_count: int = 0  # how many times the check raised (``error`` keeps the first exception)
 
     def to_dict(self, max_examples: int | None = None) -> dict[str, Any]:
         examples = self.examples if max_examples is None else self.examples[:max_examples]

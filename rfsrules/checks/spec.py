@@ -60,6 +60,8 @@ class CheckSpec:
     :param validate: extra semantic checks ``validate(params) -> [(param_name_or_None, message)]``.
     :param example: a YAML rule using the check (linted by the test-suite).
     :param failing_record: a record the example flags, for the docs.
+    :param preceding_records: records that come before ``failing_record`` in the documented example
+        batch, for checks that compare records (``unique``, batch checks); ``failing_record`` is last.
     :param engines: implementations for other engines, keyed by engine name (``duckdb``, ...).
     :param unsupported: engines that declare they cannot run the check, with the reason.
     :param path_params: parameters holding file paths; the loader resolves them against the ruleset's
@@ -79,6 +81,7 @@ class CheckSpec:
     validate: Callable[[Mapping[str, Any]], list[tuple[str | None, str]]] | None = None
     example: str = ""
     failing_record: Mapping[str, Any] | None = None
+    preceding_records: tuple[Mapping[str, Any], ...] = ()
     engines: Mapping[str, Any] = field(default_factory=dict)
     unsupported: Mapping[str, str] = field(default_factory=dict)
     path_params: tuple[str, ...] = ()

@@ -1,0 +1,234 @@
+"""Micro-benchmarks that settled the DuckDB engine's reading design (raw lines vs read_json, engine vs hand SQL).
+
+Usage::
+
+    python benchmarks/duckdb_probe.py generate --rows 1000000          # benchmarks/data/probe-1m.jsonl
+    python benchmarks/duckdb_probe.py read --rows 1000000              # reading variants, in-process
+    python benchmarks/duckdb_probe.py compare --rows 1000000           # subprocess timings + peak RSS
+
+``compare`` runs each variant in its own process (whole-process wall time, median of 3 interleaved
+runs, peak RSS of the child) so the numbers include interpreter start-up and imports, like a CLI run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+REF_TIME = "2026-01-15T12:00:00Z"
+REF = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
+
+RAW_LINES = (
+    "read_csv({path}, columns={{'raw': 'VARCHAR'}}, delim='\\x01', quote='', escape='', header=false, "
+    "auto_detect=false, strict_mode=false, new_line='\\n', store_rejects=true)"
+)
+
+
+def data_path(rows: int) -> Path:
+    label = f"{rows // 1_000_000}m" if rows % 1_000_000 == 0 else f"{rows}"
+    return DATA / f"probe-{label}.jsonl"
+
+
+def generate(rows: int, out: Path, seed: int = 42, bad: float = 0.1) -> None:
+    """Seed-like events (the seed's simulator) with ~``bad`` share of problems of several kinds."""
+    rng = random.Random(seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sources = ["user_events", "transaction_logs", "system_metrics", "api_calls"]
+    with out.open("w", encoding="utf-8") as fh:
+        batch = 0
+        for i in range(rows):
+            if i % 300 == 0:
+                batch += 1
+                source = rng.choice(sources)
+            ts = REF - timedelta(seconds=rng.randint(0, 1800))
+            record = {
+                "id": f"{source}_{batch}_{i}",
+                "timestamp": ts.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z",
+                "data": {"value": rng.randint(1, 1000), "status": "active"},
+                "user_id": f"user_{rng.randint(1, 10000)}",
+                "session_id": f"session_{rng.randint(1, 1000)}",
+            }
+            if rng.random() < bad:
+                kind = rng.randint(0, 9)
+                if kind == 0:
+                    del record["timestamp"]
+                elif kind == 1:
+                    record["data"]["value"] = -999
+                elif kind == 2:
+                    record["data"]["value"] = str(record["data"]["value"])
+                elif kind == 3:
+                    record["id"] = f"{source}_{batch}_{max(0, i - rng.randint(1, 50))}"
+                elif kind == 4:
+                    record["id"] = f"{source.upper()}-{i}"
+                elif kind == 5:
+                    record["data"]["status"] = "pending"
+                elif kind == 6:
+                    record["timestamp"] = (REF - timedelta(hours=3)).isoformat()
+                elif kind == 7:
+                    record["user_id"] = None
+                elif kind == 8:
+                    record["data"]["value"] = True
+                else:
+                    fh.write('{"id": "broken", "data": \n')
+                    continue
+            fh.write(json.dumps(record, separators=(", ", ": ")) + "\n")
+
+
+# --- in-process reading variants -----------------------------------------------------------------
+
+def read_variants(path: Path) -> None:
+    """Time reading variants in this process (threads = DuckDB default)."""
+    import duckdb
+
+    con = duckdb.connect()
+    p = "'" + str(path) + "'"
+    raw = RAW_LINES.format(path=p)
+    variants = {
+        "read_json count": f"select count(*) from read_json({p}, format='newline_delimited', ignore_errors=true)",
+        "read_json 5 cols": f"select count(id), count(timestamp), count(data), count(user_id), count(session_id) "
+                            f"from read_json({p}, format='newline_delimited', ignore_errors=true)",
+        "raw lines count": f"select count(raw) from {raw}",
+        "raw + row_number": f"select max(rn) from (select row_number() over () rn, raw from {raw})",
+        "raw json_valid": f"select count_if(json_valid(raw)) from {raw}",
+        "raw json_extract list (7 paths)": (
+            f"select count(e[1]), count(e[7]) from (select json_extract(raw, ['$.id','$.timestamp','$.data',"
+            f"'$.data.value','$.data.status','$.user_id','$.session_id']) e from {raw})"),
+        "raw json_type x7": (
+            f"select count(json_type(raw,'$.id')), count(json_type(raw,'$.timestamp')), count(json_type(raw,'$.data')),"
+            f"count(json_type(raw,'$.data.value')), count(json_type(raw,'$.data.status')),"
+            f"count(json_type(raw,'$.user_id')), count(json_type(raw,'$.session_id')) from {raw}"),
+        "raw suspicious regex": (
+            f"select count_if(regexp_matches(raw, '(?i)[:,\\[]\\s*-?(?:nan|inf)|,\\s*[}}\\]]|[eE]\\+?[0-9]{{3}}')) from {raw}"),
+    }
+    for name, sql in variants.items():
+        t0 = time.perf_counter()
+        out = con.sql(sql).fetchall()
+        print(f"{name:40s} {time.perf_counter() - t0:7.3f}s  {out}")
+
+
+# --- subprocess comparison -----------------------------------------------------------------------
+
+HAND_SQL = """
+import duckdb, sys
+con = duckdb.connect()
+p = sys.argv[1]
+print(con.sql(f'''
+select count(*) rows,
+  count(*) - count(id) id_missing, count(*) - count("timestamp") ts_missing, count(*) - count(data) data_missing,
+  count_if(try_cast(data.value as bigint) not between 1 and 1000) value_range,
+  count(id) - count(distinct id) id_dup,
+  count_if(try_cast("timestamp" as timestamptz) < timestamptz '{REF_TIME}' - interval 1 hour) stale,
+  count_if(not regexp_matches(id, '^[a-z_]+_\\\\d+_\\\\d+$')) id_pattern,
+  count_if(data.status not in ('active', 'inactive')) status_in,
+  count_if(json_type(to_json(data.value)) not in ('BIGINT', 'UBIGINT')) value_type
+from read_json('{p}', format='newline_delimited', ignore_errors=true,
+  columns={{'id': 'VARCHAR', 'timestamp': 'VARCHAR', 'data': 'STRUCT(value JSON, status VARCHAR)',
+           'user_id': 'VARCHAR', 'session_id': 'VARCHAR'}})
+''').fetchall())
+""".replace("{REF_TIME}", REF_TIME)
+
+PLAIN_READ = """
+import duckdb, sys
+con = duckdb.connect()
+print(con.sql(f"select count(*) from read_json('{sys.argv[1]}', format='newline_delimited', ignore_errors=true)").fetchall())
+"""
+
+ENGINE = """
+import sys
+from rfsrules.runner import check
+r = check(sys.argv[1], sys.argv[2], engine=sys.argv[3], ref_time=sys.argv[4], max_examples=20)
+s = r.summary
+print(s.records_total, s.records_malformed, [(x.id, x.violations) for x in r.rules])
+"""
+
+SEVEN_RULES = """\
+rfsrules: 1
+name: seven-rules
+version: 1.0.0
+record_id: id
+rules:
+  - {id: required, check: required, fields: [id, timestamp, data]}
+  - {id: value-range, check: range, field: data.value, min: 1, max: 1000}
+  - {id: id-unique, check: unique, field: id}
+  - {id: fresh, check: max_age, field: timestamp, max_age: 1h}
+  - {id: id-pattern, check: pattern, field: id, pattern: '^[a-z_]+_\\d+_\\d+$'}
+  - {id: status-in, check: in, field: data.status, values: [active, inactive]}
+  - {id: value-int, check: type, field: data.value, type: integer}
+"""
+
+
+def run_child(args: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS bytes and stdout of one child process."""
+    code = (
+        "import resource, subprocess, sys, time, json\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "dt = time.perf_counter() - t\n"
+        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
+        "print(json.dumps([dt, rss, p.stdout[-2000:], p.stderr[-2000:], p.returncode]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    dt, rss, stdout, stderr, rc = json.loads(out.stdout)
+    if rc != 0:
+        raise SystemExit(f"child failed ({rc}): {' '.join(args)}\n{stderr}")
+    return dt, rss, stdout.strip()
+
+
+def compare(path: Path, repeats: int = 3, engines: tuple[str, ...] = ("duckdb",)) -> dict:
+    """Whole-process timings: plain DuckDB read, hand-written SQL, and rfsrules engines; median of repeats."""
+    ruleset = DATA / "seven-rules.yaml"
+    ruleset.write_text(SEVEN_RULES, encoding="utf-8")
+    rows = sum(1 for _ in path.open("rb"))
+    variants = {
+        "plain read (read_json count)": [sys.executable, "-c", PLAIN_READ, str(path)],
+        "hand-written DuckDB SQL": [sys.executable, "-c", HAND_SQL, str(path)],
+    }
+    for engine in filter(None, engines):
+        variants[f"rfsrules engine={engine}"] = [sys.executable, "-c", ENGINE, str(path), str(ruleset), engine, REF_TIME]
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    rss: dict[str, int] = {k: 0 for k in variants}
+    outputs: dict[str, str] = {}
+    for _ in range(repeats):
+        for name, args in variants.items():
+            dt, peak, out = run_child(args)
+            times[name].append(dt)
+            rss[name] = max(rss[name], peak)
+            outputs[name] = out
+    result = {}
+    for name in variants:
+        med = statistics.median(times[name])
+        result[name] = {"seconds": med, "records_per_second": rows / med, "peak_rss_mib": rss[name] / 2**20}
+        print(f"{name:32s} {med:7.3f}s {rows / med:12,.0f} rec/s  peak RSS {rss[name] / 2**20:7.1f} MiB")
+        print(f"    {outputs[name][:400]}")
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["generate", "read", "compare"])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--engines", default="duckdb", help="comma-separated rfsrules engines to time")
+    args = parser.parse_args(argv)
+    path = data_path(args.rows)
+    if args.command == "generate" or not path.exists():
+        t0 = time.perf_counter()
+        generate(args.rows, path)
+        print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB) in {time.perf_counter() - t0:.1f}s")
+    if args.command == "read":
+        read_variants(path)
+    elif args.command == "compare":
+        compare(path, args.repeats, tuple(args.engines.split(",")))
+
+
+if __name__ == "__main__":
+    main()

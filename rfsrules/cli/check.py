@@ -1,0 +1,226 @@
+"""``rfsrules check``: run a ruleset over data files and gate on the result."""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from contextlib import contextmanager
+from typing import Annotated, Callable, Iterator, Optional
+
+import typer
+
+from ..errors import InputError, UnknownNameError, UsageError
+from .common import (
+    debug_enabled, error_line, handle_errors, load_metadata_file, parse_assignments, parse_ref_time,
+    stdout_is_terminal, write_output,
+)
+from .exitcodes import ExitCode
+
+NAME = "check"
+
+TEXT_EXAMPLES_DEFAULT = 5
+"""Examples shown per failing rule in the text format when --max-examples is not given."""
+KEPT_EXAMPLES_DEFAULT = 20
+"""Examples kept per rule (JSON, JUnit, Markdown) when --max-examples is not given."""
+PROGRESS_MIN_BYTES = 50 * 1024 * 1024
+"""A progress bar appears on stderr only for inputs larger than this, and only on a terminal."""
+
+
+class OutputFormat(str, enum.Enum):
+    """Report formats of ``--format`` (the keys of ``rfsrules.outputs.FORMATS``)."""
+
+    text = "text"
+    json = "json"
+    junit = "junit"
+    markdown = "markdown"
+
+
+class FailOn(str, enum.Enum):
+    """Lowest severity that fails the gate; ``none`` never fails on severity."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+    none = "none"
+
+
+def command(
+    ctx: typer.Context,
+    data: Annotated[list[str], typer.Argument(
+        metavar="DATA", show_default=False,
+        help="Data files (.jsonl, .ndjson, .jsonl.gz, .json array, .csv) checked as one batch; '-' reads JSONL from stdin.")],
+    ruleset: Annotated[str, typer.Option(
+        "--ruleset", "-r", metavar="RULESET", show_default=False, help="The ruleset YAML file.")],
+    fmt: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", case_sensitive=False, help="Report format.")] = OutputFormat.text,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="Write the report to FILE instead of stdout (stdout then stays empty; errors still go to stderr).")] = None,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", case_sensitive=False,
+        help="Lowest severity of a failing rule or breached threshold that fails the check (exit 1).")] = FailOn.high,
+    ref_time: Annotated[Optional[str], typer.Option(
+        "--ref-time", metavar="ISO",
+        help="Reference time for freshness checks, e.g. 2026-01-15T12:00:00Z (default: now, UTC).")] = None,
+    max_examples: Annotated[Optional[int], typer.Option(
+        "--max-examples", min=0, metavar="N",
+        help=f"Examples per rule: shown in text (default {TEXT_EXAMPLES_DEFAULT}) and kept in "
+             f"json/junit/markdown (default {KEPT_EXAMPLES_DEFAULT}). Counts are always exact.")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print no report (only errors on stderr); the exit code tells the result.")] = False,
+    engine: Annotated[str, typer.Option("--engine", "-e", metavar="NAME", help="Engine that runs the rules.")] = "python",
+    metadata: Annotated[Optional[str], typer.Option(
+        "--metadata", metavar="FILE", help="Batch metadata (a JSON or YAML mapping) checked by metadata_rules.")] = None,
+    meta: Annotated[Optional[list[str]], typer.Option(
+        "--meta", metavar="KEY=VALUE",
+        help="Set one metadata key (repeatable; overrides --metadata). VALUE is typed as JSON when it parses.")] = None,
+    per_file: Annotated[bool, typer.Option(
+        "--per-file", help="One report per data file instead of one batch; the exit code is the worst.")] = False,
+    keep_going: Annotated[bool, typer.Option(
+        "--keep-going",
+        help="A rule whose check raised fails the gate (exit 1) instead of stopping with exit 2.")] = False,
+    context: Annotated[Optional[list[str]], typer.Option(
+        "--context", metavar="KEY=VALUE",
+        help="Add KEY to every violation and to the report (repeatable; VALUE typed as JSON when it parses).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Check DATA against a ruleset and print a report.
+
+    Exit status: 0 passed, 1 the check failed its gate, 2 usage, ruleset or input error
+    (or a rule could not run, unless --keep-going).
+    """
+    with handle_errors(debug_enabled(ctx, debug)):
+        code = run_check(
+            data=data, ruleset=ruleset, fmt=fmt.value, output=output, fail_on=fail_on.value,
+            ref_time=ref_time, max_examples=max_examples, quiet=quiet, engine=engine,
+            metadata=metadata, meta=meta, per_file=per_file, keep_going=keep_going, context=context,
+        )
+    raise typer.Exit(int(code))
+
+
+def run_check(
+    *, data: list[str], ruleset: str, fmt: str = "text", output: str | None = None,
+    fail_on: str = "high", ref_time: str | None = None, max_examples: int | None = None,
+    quiet: bool = False, engine: str = "python", metadata: str | None = None,
+    meta: list[str] | None = None, per_file: bool = False, keep_going: bool = False,
+    context: list[str] | None = None,
+) -> ExitCode:
+    """Everything ``rfsrules check`` does after option parsing; returns the exit code.
+
+    Raises rfsrules errors (usage, ruleset, input) for the caller to report.
+    """
+    from ..outputs import render
+    from ..outputs.common import RenderOptions
+
+    reference = parse_ref_time(ref_time)
+    metadata_map = load_metadata_file(metadata) if metadata else None
+    overrides = parse_assignments(meta, "--meta")
+    if overrides:
+        metadata_map = {**(metadata_map or {}), **overrides}
+    context_map = parse_assignments(context, "--context")
+    _check_inputs(data)
+    loaded = _load_ruleset(ruleset)
+    _check_engine(engine, quiet)
+
+    kept = max_examples if max_examples is not None else KEPT_EXAMPLES_DEFAULT
+    from ..runner import check as run
+
+    with _progress(data, enabled=not quiet) as progress:
+        result = run(
+            data[0] if len(data) == 1 else list(data), loaded, engine=engine, ref_time=reference,
+            metadata=metadata_map, context=context_map or None, max_examples=kept, fail_on=fail_on,
+            keep_going=keep_going, per_file=per_file, progress=progress,
+        )
+    reports = list(result) if isinstance(result, (list, tuple)) else [result]
+    for report in reports:
+        report.gate(fail_on)
+
+    if fmt == "text":
+        shown = max_examples if max_examples is not None else TEXT_EXAMPLES_DEFAULT
+    else:
+        shown = kept
+    color = fmt == "text" and output is None and stdout_is_terminal()
+    if output is not None or not quiet:
+        text = render(fmt, reports if per_file else reports[0], RenderOptions(max_examples=shown, color=color))
+        if output is not None:
+            write_output(output, text)
+        else:
+            typer.echo(text, nl=False)
+
+    errored = [r for report in reports for r in report.rules + report.metadata_rules if r.status == "error"]
+    if errored and not keep_going:
+        first = errored[0]
+        more = f" and {len(errored) - 1} more" if len(errored) > 1 else ""
+        error_line(f"rule {first.id!r} could not run: {first.error}{more} "
+                   "(use --keep-going to report this as a failed check instead)")
+        return ExitCode.ERROR
+    return ExitCode.OK if all(r.summary.passed for r in reports) else ExitCode.CHECK_FAILED
+
+
+def _check_inputs(data: list[str]) -> None:
+    if sum(1 for d in data if d == "-") > 1:
+        raise UsageError("'-' (stdin) may be given only once")
+    for item in data:
+        if item == "-":
+            continue
+        if not os.path.exists(item):
+            raise InputError(f"cannot read {item!r}: No such file or directory")
+        if os.path.isdir(item):
+            raise InputError(f"cannot read {item!r}: is a directory (give the data files)")
+
+
+def _load_ruleset(path: str):
+    if not os.path.exists(path):
+        raise UsageError(f"cannot read ruleset {path!r}: No such file or directory")
+    if os.path.isdir(path):
+        raise UsageError(f"cannot read ruleset {path!r}: is a directory")
+    from ..ruleset.loader import load_ruleset
+
+    return load_ruleset(path)
+
+
+def _check_engine(name: str, quiet: bool) -> None:
+    from ..plugins.manager import get_plugin_manager
+
+    manager = get_plugin_manager()
+    if not quiet:
+        for problem in manager.load_errors:
+            typer.echo(f"rfsrules: warning: {problem}", err=True)
+    if name not in manager.engines:
+        raise UnknownNameError("engine", name, manager.engines)
+
+
+def _total_bytes(data: list[str]) -> int:
+    total = 0
+    for item in data:
+        if item != "-":
+            try:
+                total += os.path.getsize(item)
+            except OSError:
+                pass
+    return total
+
+
+@contextmanager
+def _progress(data: list[str], *, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr for large inputs on a terminal (never in CI or when piped)."""
+    try:
+        interactive = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        interactive = False
+    if not (enabled and interactive and not os.environ.get("CI") and _total_bytes(data) > PROGRESS_MIN_BYTES):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress("checking", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("checking", total=_total_bytes(data))
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

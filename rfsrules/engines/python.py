@@ -1,0 +1,338 @@
+"""The Python reference engine: compiles the rule IR once and checks JSONL/JSON/CSV/stdin/in-memory sources in one pass."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Iterable, Mapping
+
+from ..checks.spec import CheckRegistry, CompileContext
+from ..paths import MISSING
+from ..plugins.hookspecs import hookimpl
+from ..quality import compute_breaches, compute_quality
+from ..report import Report, Summary
+from ..results import PARSE_RULE_ID, RuleResult, Violation
+from ..ruleset.model import Ruleset
+from .api import EngineSpec, RunOptions
+from .python_compile import Collector, Plan, RuleState, compile_rules
+
+PARSE_SEVERITY = "critical"
+PARSE_DIMENSION = "consistency"
+_DIGIT_RUN = b"0" * 19
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+class _ParseTracker:
+    """The built-in ``parse`` rule: every malformed record violates it."""
+
+    def __init__(self, max_examples: int | None, context: Mapping[str, Any]):
+        self.max_examples = max_examples
+        self.context = dict(context or {})
+        self.count = 0
+        self.examples: list[Violation] = []
+
+    def add(self, line: int | None, malformed, source: str | None) -> None:
+        self.count += 1
+        if self.max_examples is None or len(self.examples) < self.max_examples:
+            self.examples.append(Violation(
+                PARSE_RULE_ID, PARSE_SEVERITY, malformed.message, check=PARSE_RULE_ID, dimension=PARSE_DIMENSION,
+                reason=malformed.reason, line=line, value=malformed.excerpt, source=source, context=self.context))
+
+    def result(self) -> RuleResult:
+        return RuleResult(id=PARSE_RULE_ID, check=PARSE_RULE_ID, severity=PARSE_SEVERITY, dimension=PARSE_DIMENSION,
+                          level="record", violations=self.count, failures=self.count, examples=self.examples,
+                          status="failed" if self.count else "passed",
+                          description="Every input line must be a JSON object (or a well-formed CSV row).")
+
+
+class _Counts:
+    __slots__ = ("total", "bytes_done", "bytes_total")
+
+    def __init__(self, bytes_total: int):
+        self.total = 0
+        self.bytes_done = 0
+        self.bytes_total = bytes_total
+
+
+class PythonEngine:
+    """Runs every check in-process. ``run()`` compiles the ruleset, reads each source once, returns a Report."""
+
+    name = "python"
+
+    def __init__(self, registry: CheckRegistry):
+        self.registry = registry
+
+    def unsupported(self, ruleset: Ruleset) -> list:
+        """The reference engine runs every check."""
+        return []
+
+    def run(self, ruleset: Ruleset, sources: Iterable[Any], options: RunOptions) -> Report:
+        """Check ``sources`` (paths, ``-`` for stdin, or iterables of records) as one batch."""
+        from ..io.sources import resolve_sources
+
+        started = time.perf_counter()
+        resolved = resolve_sources(sources)
+        ctx = CompileContext(ref_time=options.ref_time, options={"engine": self.name})
+        plan = compile_rules(ruleset.rules, self.registry, ctx, max_examples=options.max_examples,
+                             context=options.context, record_id=ruleset.record_id)
+        parse = _ParseTracker(options.max_examples, options.context)
+        counts = _Counts(sum(s.size for s in resolved))
+        for src in resolved:
+            plan.collector.begin_source(src.label)
+            self._read_source(src, ruleset, plan, parse, counts, options)
+        records_total = counts.total
+        records_malformed = parse.count
+        records_checked = records_total - records_malformed
+        _finish_batch(plan, records_checked)
+        meta_plan, metadata_valid = self._run_metadata(ruleset, ctx, options)
+        duration = time.perf_counter() - started
+        return _build_report(ruleset, options, plan, meta_plan, parse, resolved, records_total, records_checked,
+                             metadata_valid, duration)
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def _read_source(self, src, ruleset: Ruleset, plan: Plan, parse: _ParseTracker, counts: _Counts,
+                     options: RunOptions) -> None:
+        from ..io import csvfile, jsonarray
+        from ..io.sources import GZIP_ERRORS, open_binary, unreadable
+
+        if src.kind == "records":
+            self._read_records(src, plan, parse, counts)
+            return
+        progress = None
+        if options.progress is not None:
+            base, report = counts.bytes_done, options.progress
+            total = counts.bytes_total
+
+            def progress(position: int) -> None:
+                report(base + position, total)
+        with open_binary(src) as (stream, position):
+            try:
+                if src.format == "csv":
+                    from ..io.sources import declared_csv_types
+
+                    rows = csvfile.iter_csv(stream, field_types=declared_csv_types(ruleset),
+                                            max_line_bytes=options.max_line_bytes, progress=progress,
+                                            position=position)
+                    self._read_items(rows, src, plan, parse, counts)
+                elif src.format == "json":
+                    items = jsonarray.iter_json_array(stream, max_line_bytes=options.max_line_bytes,
+                                                      on_read=_throttled(progress, position))
+                    self._read_items(items, src, plan, parse, counts)
+                else:
+                    self._read_jsonl(stream, position, src, plan, parse, counts, options, progress)
+            except GZIP_ERRORS as exc:
+                counts.total += 1
+                parse.add(src.lines_read + 1, unreadable(exc), src.label)
+        counts.bytes_done += src.size
+
+    def _read_jsonl(self, stream, position, src, plan: Plan, parse: _ParseTracker, counts: _Counts,
+                    options: RunOptions, progress) -> None:
+        """The hot loop: split blocks of lines, parse each with orjson, run the generated per-record code."""
+        import orjson
+
+        from ..io.lines import BLANK, LineBlocks, Malformed, decode_json_line, exact_loads, not_an_object
+
+        loads = orjson.loads
+        process = plan.process
+        process_exact = plan.process_exact
+        scan = plan.needs_digit_scan
+        run_of_digits, to_zero = _DIGIT_RUN, _DIGITS_TO_ZERO
+        max_bytes = options.max_line_bytes
+        label = src.label
+        dict_type, malformed_type = dict, Malformed
+        line = 0
+        total = 0
+        blocks = LineBlocks(stream, max_line_bytes=max_bytes, progress=progress, position=position)
+        try:
+            for block in blocks:
+                total += len(block)
+                for raw in block:
+                    line += 1
+                    try:
+                        rec = loads(raw)
+                    except Exception:
+                        rec = decode_json_line(raw, max_bytes)
+                        if rec is BLANK:
+                            total -= 1
+                            continue
+                        if type(rec) is malformed_type:
+                            parse.add(line, rec, label)
+                            continue
+                        if type(rec) is dict_type:
+                            process_exact(rec, line)
+                        else:
+                            parse.add(line, not_an_object(rec, raw), label)
+                        continue
+                    if type(rec) is dict_type:
+                        if scan and run_of_digits in raw.translate(to_zero):
+                            process_exact(exact_loads(raw), line)
+                        elif process(rec, line) is not None:
+                            process_exact(exact_loads(raw), line)
+                    else:
+                        parse.add(line, not_an_object(rec, raw), label)
+        finally:
+            counts.total += total
+            src.lines_read = line
+
+    def _read_items(self, items, src, plan: Plan, parse: _ParseTracker, counts: _Counts) -> None:
+        """Records from the JSON-array and CSV readers: ``(line, dict | Malformed | other value)``."""
+        from ..io.lines import Malformed, not_an_object
+
+        process = plan.process_exact
+        label = src.label
+        line = 0
+        try:
+            for line, rec in items:
+                counts.total += 1
+                if type(rec) is dict:
+                    process(rec, line)
+                elif isinstance(rec, Malformed):
+                    parse.add(line, rec, label)
+                else:
+                    parse.add(line, not_an_object(rec), label)
+        finally:
+            src.lines_read = line
+
+    def _read_records(self, src, plan: Plan, parse: _ParseTracker, counts: _Counts) -> None:
+        """In-memory records: ``line`` is the 1-based position; mappings are copied into dicts."""
+        from ..io.lines import not_an_object
+
+        process = plan.process_exact
+        label = src.label
+        total = 0
+        try:
+            for rec in src.records:
+                total += 1
+                if type(rec) is dict:
+                    process(rec, total)
+                elif isinstance(rec, Mapping):
+                    process(dict(rec), total)
+                else:
+                    parse.add(total, not_an_object(rec), label)
+        finally:
+            counts.total += total
+
+    # --- metadata ----------------------------------------------------------------------------------
+
+    def _run_metadata(self, ruleset: Ruleset, ctx: CompileContext, options: RunOptions):
+        plan = compile_rules(ruleset.metadata_rules, self.registry, ctx, max_examples=options.max_examples,
+                             context=options.context, record_id=None, track_records=False)
+        if options.metadata is None:
+            for st in plan.states:
+                if st.status != "error":
+                    st.status = "skipped"
+            return plan, None
+        plan.collector.begin_source(None)
+        plan.process_exact(dict(options.metadata), 1)
+        _finish_batch(plan, 1)
+        return plan, not any(st.status in ("failed", "error") for st in plan.states)
+
+
+def _throttled(progress, position):
+    """An ``on_read`` callback calling ``progress(position())`` at most 10 times a second."""
+    if progress is None:
+        return None
+    last = [0.0]
+
+    def on_read(_n: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.1:
+            last[0] = now
+            progress(position())
+
+    return on_read
+
+
+def _finish_batch(plan: Plan, records_checked: int) -> None:
+    collector: Collector = plan.collector
+    for st, acc, count in plan.batch_rules():
+        n = records_checked if count is None else count
+        try:
+            failures = list(acc.finish(n) or [])
+        except Exception as exc:
+            collector.error(st.index, exc)
+            continue
+        if not failures:
+            continue
+        st.violations = 1
+        st.failures += len(failures)
+        for fld, value, reason, message in failures:
+            if collector.max_examples is None or len(st.examples) < collector.max_examples:
+                saved = collector.source
+                collector.source = None
+                st.examples.append(collector.violation(st, fld, value, reason, message, None, None))
+                collector.source = saved
+    for st in plan.states:
+        if st.status not in ("error", "skipped"):
+            st.status = "failed" if st.violations else "passed"
+
+
+def _rule_result(st: RuleState) -> RuleResult:
+    rule = st.rule
+    return RuleResult(id=rule.id, check=rule.check, severity=st.severity, dimension=st.dimension, level=st.level,
+                      violations=st.violations, failures=st.failures, examples=st.examples, status=st.status,
+                      error=st.error, plugin=st.plugin, where=str(rule.span) if rule.span is not None else None,
+                      description=rule.description, error_count=st.error_count)
+
+
+def peak_memory_bytes() -> int | None:
+    """Peak resident set size of this process, in bytes (None when it cannot be measured)."""
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(peak if sys.platform == "darwin" else peak * 1024)
+    except (ImportError, OSError):
+        try:
+            import psutil
+
+            return int(psutil.Process().memory_info().rss)
+        except Exception:
+            return None
+
+
+def _build_report(ruleset: Ruleset, options: RunOptions, plan: Plan, meta_plan: Plan, parse: _ParseTracker,
+                  sources, records_total: int, records_checked: int, metadata_valid: bool | None,
+                  duration: float) -> Report:
+    collector = plan.collector
+    records_malformed = parse.count
+    measured = {st.dimension for st in plan.states
+                if st.rule.enabled and st.level in ("value", "record") and st.dimension}
+    quality = compute_quality(records_total=records_total, records_malformed=records_malformed,
+                              failed_by_dimension=collector.failed_by_dimension, measured=measured,
+                              config=ruleset.quality)
+    records_failed = collector.records_failed + records_malformed
+    error_rate = records_failed / records_total if records_total else 0.0
+    completion_rate = None
+    if options.metadata is not None:
+        expected = options.metadata.get(ruleset.completion.expected_field, MISSING)
+        if isinstance(expected, (int, float)) and not isinstance(expected, bool) and expected > 0:
+            completion_rate = records_total / expected
+    memory = peak_memory_bytes() if options.measure_resources else None
+    breaches = compute_breaches(
+        quality=quality, error_rate=error_rate, thresholds=ruleset.thresholds,
+        processing_time=duration if options.measure_resources else None, memory_usage=memory,
+        completion_rate=completion_rate, completion_min=ruleset.completion.min,
+        completion_severity=ruleset.completion.severity)
+    rules = [parse.result()] + [_rule_result(st) for st in plan.states]
+    metadata_rules = [_rule_result(st) for st in meta_plan.states]
+    everything = rules + metadata_rules
+    summary = Summary(
+        records_total=records_total, records_checked=records_checked, records_malformed=records_malformed,
+        records_failed=records_failed, violations_total=sum(r.violations for r in everything),
+        failures_total=sum(r.failures for r in everything), quality=quality, error_rate=error_rate,
+        completion_rate=completion_rate, metadata_valid=metadata_valid, breaches=breaches,
+        engine=PythonEngine.name, duration_seconds=duration, peak_memory_bytes=memory,
+        ref_time=options.ref_time.isoformat(), sources=[s.name for s in sources])
+    report = Report(ruleset_name=ruleset.name, ruleset_version=ruleset.version, summary=summary, rules=rules,
+                    metadata_rules=metadata_rules, context=dict(options.context or {}))
+    report.gate(options.fail_on)
+    return report
+
+
+@hookimpl
+def rfsrules_register_engines():
+    """Register the reference engine as ``python``."""
+    return [EngineSpec(name="python", factory=PythonEngine,
+                       summary="reference engine: every check, streaming JSONL/JSON/CSV, exact semantics")]

@@ -1,0 +1,304 @@
+"""Compiles a ruleset's rule IR for the Python engine: check implementations grouped by ``where`` and field,
+rule states, and the collector that counts failures and keeps examples (code generation: python_codegen).
+
+Built-in value checks are treated as pure functions of the value (their results are cached per value);
+value checks of plugins are called for every value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from ..checks.spec import CheckRegistry, CheckSpec, CompileContext
+from ..paths import MISSING, FieldPath
+from ..results import Violation, json_safe
+from ..ruleset.model import Rule
+from .python_codegen import ValueTest, generate
+
+BUILTIN_PREFIX = "rfsrules.checks.builtin."
+PRESENCE_CHECKS = ("required", "not_null")
+FIELD_SCOPED = frozenset({"required", "not_null", "unique", "row_count", "null_rate", "duplicate_rate",
+                          "statistic", "expression"})
+"""Built-in record/batch checks that read only their declared fields (or their expression's fields)."""
+
+_SURELY_PASSING = {"string": (str,), "integer": (int,), "number": (int,), "boolean": (bool,), "object": (dict,),
+                   "array": (list,)}
+"""Python types the built-in ``type`` check accepts for each type name, whatever the value (fixed semantics)."""
+
+
+class RuleState:
+    """Counts and examples of one rule during a run."""
+
+    __slots__ = ("rule", "spec", "index", "level", "severity", "dimension", "counts_record", "violations",
+                 "failures", "examples", "last_key", "status", "error", "error_count", "plugin", "impl",
+                 "passed_records")
+
+    def __init__(self, rule: Rule, spec: CheckSpec | None, index: int, counts_record: bool):
+        self.rule = rule
+        self.spec = spec
+        self.index = index
+        self.level = spec.level if spec is not None else rule.level
+        self.severity = str(rule.severity or (spec.default_severity if spec else "medium"))
+        self.dimension = rule.dimension or (spec.default_dimension if spec else None)
+        self.counts_record = counts_record and self.level != "batch"
+        self.violations = 0
+        self.failures = 0
+        self.examples: list[Violation] = []
+        self.last_key = -1
+        self.status = "passed"
+        self.error: str | None = None
+        self.error_count = 0
+        self.plugin: str | None = None
+        self.impl: Any = None
+        self.passed_records = 0
+
+
+def render_message(template: str, values: Mapping[str, Any]) -> str:
+    """Replace ``{name}`` placeholders by plain substitution (no format mini-language, nothing evaluated)."""
+    out = template
+    for name, value in values.items():
+        token = "{" + name + "}"
+        if token in out:
+            out = out.replace(token, _text(value))
+    return out
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is MISSING:
+        return "<missing>"
+    try:
+        return json.dumps(json_safe(value), ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class Collector:
+    """Receives failures from the generated code: counts per rule, examples, failing records per dimension."""
+
+    def __init__(self, states: Sequence[RuleState], *, max_examples: int | None, context: Mapping[str, Any],
+                 record_id: FieldPath | None, with_lines: bool = True):
+        self.states = states  # shared with the plan; filled while compiling
+        self.max_examples = max_examples
+        self.context = dict(context or {})
+        self.record_id = record_id.getter() if record_id is not None and not record_id.has_wildcard else None
+        self.with_lines = with_lines
+        self.source: str | None = None
+        self.epoch = 0
+        self.records_failed = 0
+        self.last_failed = -1
+        self.failed_by_dimension: dict[str, int] = {}
+        self.dimension_last: dict[str, int] = {}
+        self.error_total = [0]
+
+    def begin_source(self, label: str | None) -> None:
+        """Start a new source: line numbers restart, so the per-record keys move to a new epoch."""
+        self.source = label
+        self.epoch += 1 << 40
+
+    def value_failures(self, results, rec, line, field_text, value) -> None:
+        for ri, reason, message in results:
+            self.fail(ri, field_text, value, reason, message, rec, line)
+
+    def wildcard_failures(self, items, rec, line) -> None:
+        for field_text, value, results in items:
+            for ri, reason, message in results:
+                self.fail(ri, field_text, value, reason, message, rec, line)
+
+    def record_failures(self, ri, failures, rec, line) -> None:
+        for failure in failures:
+            fld, value, reason, message = failure
+            self.fail(ri, fld, value, reason, message, rec, line)
+
+    def fail(self, ri, field_text, value, reason, message, rec, line) -> None:
+        st = self.states[ri]
+        st.failures += 1
+        key = self.epoch + (line or 0)
+        if st.last_key != key:
+            st.last_key = key
+            st.violations += 1
+            if st.counts_record:
+                if self.last_failed != key:
+                    self.last_failed = key
+                    self.records_failed += 1
+                dim = st.dimension
+                if dim is not None and self.dimension_last.get(dim) != key:
+                    self.dimension_last[dim] = key
+                    self.failed_by_dimension[dim] = self.failed_by_dimension.get(dim, 0) + 1
+        if self.max_examples is None or len(st.examples) < self.max_examples:
+            st.examples.append(self.violation(st, field_text, value, reason, message, rec, line))
+
+    def violation(self, st: RuleState, field_text, value, reason, message, rec, line) -> Violation:
+        record_id = None
+        if self.record_id is not None and isinstance(rec, dict):
+            record_id = self.record_id(rec)
+            if record_id is MISSING:
+                record_id = None
+        shown_line = line if self.with_lines else None
+        rule = st.rule
+        if rule.message:
+            values = dict(rule.params)
+            values.update({"field": field_text if field_text is not None else "", "value": value,
+                           "rule_id": rule.id, "line": shown_line if shown_line is not None else "",
+                           "reason": str(reason), "message": message, "severity": st.severity})
+            message = render_message(rule.message, values)
+        return Violation(rule.id, st.severity, message, check=rule.check, dimension=st.dimension,
+                         reason=str(reason), field=field_text, line=shown_line, record_id=record_id,
+                         value=value, source=self.source, context=self.context)
+
+    def error(self, ri, exc: BaseException) -> None:
+        """A check raised: the rule's status becomes ``error``; the first error is kept and the rest counted."""
+        self.error_total[0] += 1
+        st = self.states[ri]
+        st.error_count += 1
+        if st.error is None:
+            plugin = st.spec.plugin if st.spec is not None else "rfsrules"
+            st.status = "error"
+            st.plugin = plugin
+            st.error = f"{type(exc).__name__}: {exc} (plugin {plugin})"
+
+
+@dataclass
+class _Section:
+    path: FieldPath
+    value_tests: list = field(default_factory=list)  # ValueTest
+    presence: list = field(default_factory=list)  # (rule index, test)
+    detect: bool = False
+
+
+@dataclass
+class _Group:
+    where: Callable[[dict], Any] | None
+    rule_indexes: list = field(default_factory=list)
+    sections: dict = field(default_factory=dict)  # path text -> _Section
+    record_tests: list = field(default_factory=list)  # (rule index, test)
+    batch: list = field(default_factory=list)  # (rule index, accumulator)
+    counter: list = field(default_factory=lambda: [0])
+
+    def section(self, path: FieldPath) -> _Section:
+        sec = self.sections.get(path.text)
+        if sec is None:
+            sec = self.sections[path.text] = _Section(path)
+        return sec
+
+
+@dataclass
+class Plan:
+    """A compiled rule list: ``process(rec, line)`` (returns 1 when the record must be re-parsed exactly),
+    ``process_exact`` (never asks), the rule states and the batch accumulators."""
+
+    states: list[RuleState]
+    collector: Collector
+    process: Callable[[dict, int], Any]
+    process_exact: Callable[[dict, int], Any]
+    groups: list[_Group]
+    needs_digit_scan: bool
+    source: str  # the generated source (for tests and debugging)
+
+    def batch_rules(self):
+        for group in self.groups:
+            for ri, acc in group.batch:
+                count = group.counter[0] if group.where is not None else None
+                yield self.states[ri], acc, count
+
+
+def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileContext, *,
+                  max_examples: int | None, context: Mapping[str, Any], record_id: FieldPath | None,
+                  track_records: bool = True) -> Plan:
+    """Build the implementations of ``rules`` and generate the per-record function."""
+    states: list[RuleState] = []
+    collector = Collector(states, max_examples=max_examples, context=context, record_id=record_id,
+                          with_lines=track_records)
+    groups: dict[Any, _Group] = {}
+    needs_digit_scan = False
+    for rule in rules:
+        spec = registry.get(rule.check)
+        st = RuleState(rule, spec, len(states), track_records)
+        states.append(st)
+        if not rule.enabled:
+            st.status = "skipped"
+            continue
+        try:
+            impl = spec.python(rule, ctx)
+            where = _compile_where(rule)
+        except Exception as exc:  # a check that cannot even be built is an error of that rule only
+            collector.error(st.index, exc)
+            collector.error_total[0] -= 1
+            continue
+        st.impl = impl
+        key = None if rule.where is None else (rule.where_text or id(rule.where))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(where)
+            if where is not None:
+                needs_digit_scan |= _add_detection(group, _where_refs(rule))
+        group.rule_indexes.append(st.index)
+        builtin = spec.plugin.startswith(BUILTIN_PREFIX)
+        if st.level == "value":
+            passes = _surely_passing(rule) if builtin and rule.check == "type" else frozenset()
+            for path in rule.fields:
+                group.section(path).value_tests.append(ValueTest(st.index, impl, builtin, passes))
+        elif st.level == "record":
+            single = len(rule.fields) == 1 and not rule.fields[0].has_wildcard
+            if builtin and rule.check in PRESENCE_CHECKS and single:
+                group.section(rule.fields[0]).presence.append((st.index, impl))
+            else:
+                group.record_tests.append((st.index, impl))
+                needs_digit_scan |= _add_detection(group, _rule_refs(rule, builtin))
+        else:
+            group.batch.append((st.index, impl))
+            needs_digit_scan |= _add_detection(group, _rule_refs(rule, builtin))
+    ordered = list(groups.values())
+    process, process_exact, source = generate(ordered, collector)
+    return Plan(states, collector, process, process_exact, ordered, needs_digit_scan, source)
+
+
+def _compile_where(rule: Rule):
+    if rule.where is None:
+        return None
+    from ..expr import compile_python
+
+    return compile_python(rule.where)
+
+
+def _surely_passing(rule: Rule) -> frozenset:
+    names = rule.params.get("type")
+    names = [names] if isinstance(names, str) else list(names or ())
+    return frozenset(t for name in names for t in _SURELY_PASSING.get(name, ()))
+
+
+def _where_refs(rule: Rule) -> list[FieldPath] | None:
+    try:
+        from ..expr import field_refs
+
+        return list(field_refs(rule.where))
+    except Exception:
+        return None
+
+
+def _rule_refs(rule: Rule, builtin: bool) -> list[FieldPath] | None:
+    """The fields a record/batch rule reads, or None when it may read anything (whole record)."""
+    if not builtin or rule.check not in FIELD_SCOPED:
+        return None
+    if rule.check == "expression":
+        try:
+            from ..expr import field_refs, parse_expression
+
+            return list(field_refs(parse_expression(str(rule.params.get("expr", "")))))
+        except Exception:
+            return None
+    return list(rule.fields)
+
+
+def _add_detection(group: _Group, refs: list[FieldPath] | None) -> bool:
+    """Make phase A look at ``refs`` for floats that were huge integers; True if that is impossible."""
+    if refs is None:
+        return True
+    for path in refs:
+        if path.has_wildcard:
+            return True
+        group.section(path).detect = True
+    return False

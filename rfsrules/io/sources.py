@@ -1,0 +1,160 @@
+"""Input sources: which files (or stdin, or in-memory records) make a batch, their formats, and opening them."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import sys
+import zlib
+from dataclasses import dataclass
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+from ..errors import InputError
+from ..results import Reason
+from .lines import Malformed
+
+FORMATS = ("jsonl", "json", "csv")
+_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
+STDIN = "-"
+
+
+@dataclass
+class Source:
+    """One input of a batch.
+
+    ``kind`` is ``file``, ``stdin`` or ``records`` (an in-memory iterable of dicts). ``name`` is the path
+    as given, ``<stdin>`` or ``<memory>``; ``label`` is what violations carry as ``source``
+    (None for in-memory records).
+    """
+
+    name: str
+    kind: str
+    format: str = "jsonl"
+    compressed: bool = False
+    path: str | None = None
+    records: Iterable[Any] | None = None
+    size: int = 0
+    lines_read: int = 0  # updated while reading; locates an "unreadable input" violation
+
+    @property
+    def label(self) -> str | None:
+        return None if self.kind == "records" else self.name
+
+
+def detect_format(path: str) -> tuple[str, bool]:
+    """``(format, gzip-compressed)`` from a file name: ``.jsonl``/``.ndjson``/``.json``/``.csv``, optional ``.gz``.
+
+    Unknown extensions are read as JSON Lines.
+    """
+    lower = path.lower()
+    compressed = lower.endswith(".gz")
+    if compressed:
+        lower = lower[:-3]
+    return _EXTENSIONS.get(os.path.splitext(lower)[1], "jsonl"), compressed
+
+
+def is_path_like(item: Any) -> bool:
+    return isinstance(item, (str, os.PathLike))
+
+
+def as_source_items(data: Any) -> list[Any]:
+    """Normalise ``check()``'s ``data`` argument into a list of source items (paths, ``-``, record iterables).
+
+    A single path or ``-``; a list/tuple of them; or any other iterable, taken as the records of one source.
+    """
+    if is_path_like(data):
+        return [data]
+    if isinstance(data, (list, tuple)) and data and all(is_path_like(x) for x in data):
+        return list(data)
+    if isinstance(data, Mapping):
+        raise InputError("data must be a path, a list of paths, '-' or an iterable of records, not a single mapping")
+    if isinstance(data, (bytes, bytearray)):
+        raise InputError("data must be a path, a list of paths, '-' or an iterable of records, not bytes")
+    try:
+        iter(data)
+    except TypeError:
+        raise InputError(f"data must be a path, a list of paths, '-' or an iterable of records, "
+                         f"not {type(data).__name__}") from None
+    return [data]
+
+
+def resolve_sources(items: Iterable[Any]) -> list[Source]:
+    """Describe each item; raises :class:`InputError` when a file cannot be opened (before anything is read)."""
+    out: list[Source] = []
+    for item in items:
+        if is_path_like(item):
+            path = os.fspath(item)
+            if path == STDIN:
+                out.append(Source(name="<stdin>", kind="stdin"))
+                continue
+            fmt, compressed = detect_format(path)
+            try:
+                if os.path.isdir(path):
+                    raise IsADirectoryError(21, "Is a directory")
+                with open(path, "rb"):
+                    pass
+                size = os.path.getsize(path)
+            except OSError as exc:
+                raise InputError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+            out.append(Source(name=path, kind="file", format=fmt, compressed=compressed, path=path, size=size))
+        else:
+            out.append(Source(name="<memory>", kind="records", records=item))
+    return out
+
+
+@contextlib.contextmanager
+def open_binary(source: Source) -> Iterator[tuple[IO[bytes], Callable[[], int]]]:
+    """Open a file or stdin source for binary reading; yields ``(stream, position)`` where ``position()``
+    is how many bytes of the underlying (compressed) file have been consumed."""
+    if source.kind == "stdin":
+        stream = getattr(sys.stdin, "buffer", None) or io.BytesIO(sys.stdin.read().encode("utf-8"))
+        yield stream, lambda: 0
+        return
+    assert source.path is not None
+    try:
+        raw = open(source.path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {source.path!r}: {exc.strerror or exc}") from None
+    with raw:
+        if source.compressed:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as gz:
+                yield gz, raw.tell
+        else:
+            yield raw, raw.tell
+
+
+GZIP_ERRORS = (OSError, EOFError, zlib.error)
+"""What reading a corrupt or truncated gzip stream raises."""
+
+
+def unreadable(exc: BaseException) -> Malformed:
+    """The malformed-record marker for input that stopped being readable (corrupt gzip, I/O error)."""
+    return Malformed(Reason.INVALID_ENCODING.value, f"unreadable input: {type(exc).__name__}: {exc}")
+
+
+def declared_csv_types(ruleset: Any) -> dict[str, tuple[str, ...]]:
+    """Column -> declared types, from ``fields:`` entries and ``type`` rules on top-level fields."""
+    types: dict[str, list[str]] = {}
+
+    def add(path: Any, declared: Any) -> None:
+        segments = getattr(path, "segments", ())
+        if len(segments) != 1 or not isinstance(segments[0], str) or declared is None:
+            return
+        names = [declared] if isinstance(declared, str) else list(declared)
+        bucket = types.setdefault(segments[0], [])
+        bucket.extend(n for n in names if isinstance(n, str) and n not in bucket)
+
+    for spec in getattr(ruleset, "fields", ()):
+        add(spec.path, spec.attributes.get("type"))
+    for rule in getattr(ruleset, "rules", ()):
+        if rule.check == "type" and rule.enabled:
+            for path in rule.fields:
+                add(path, rule.params.get("type"))
+    return {k: tuple(v) for k, v in types.items()}
+
+
+def iter_records(items: Sequence[Any] | Iterable[Any]) -> Iterator[tuple[int, Any]]:
+    """Number in-memory records from 1 (their position); they are passed through unchanged."""
+    return enumerate(items, 1)

@@ -1,0 +1,164 @@
+"""Helpers shared by the report renderers: options, gate explanation and value formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import orjson
+
+from ..report import Report
+from ..results import RuleResult, Severity, ThresholdBreach, Violation, json_safe
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a report is rendered.
+
+    :param max_examples: example violations shown per rule (None: every example the report kept).
+    :param color: ANSI colours in the text format (the CLI enables them only on a terminal).
+    """
+
+    max_examples: int | None = None
+    color: bool = False
+
+
+def as_reports(reports: Report | Sequence[Report]) -> list[Report]:
+    """A list of reports from one report or a sequence of them."""
+    if isinstance(reports, Report):
+        return [reports]
+    return list(reports)
+
+
+def all_rules(report: Report) -> list[RuleResult]:
+    """Data rules then metadata rules, as they appear in every format."""
+    return list(report.rules) + list(report.metadata_rules)
+
+
+def _rank(severity: str) -> int:
+    try:
+        return Severity.parse(severity).rank
+    except ValueError:
+        return 0
+
+
+def gate_reasons(report: Report) -> list[str]:
+    """Why ``report`` failed its gate, in words (empty when it passed).
+
+    Mirrors :meth:`rfsrules.report.Report.gate`: failing rules and breached thresholds at or above
+    ``fail_on``, quality below its minimum (always), and rules that could not run (always).
+    """
+    summary = report.summary
+    fail_on = summary.fail_on
+    reasons: list[str] = []
+    rules = all_rules(report)
+    if fail_on != "none":
+        floor = _rank(fail_on)
+        failing = [r for r in rules if r.status == "failed" and _rank(r.severity) >= floor]
+        if failing:
+            reasons.append(f"{plural(len(failing), 'failing rule')} at or above {fail_on}")
+        breached = [b for b in summary.breaches
+                    if _rank(b.severity) >= floor and b.name != "quality_score_min"]
+        if breached:
+            reasons.append(f"{plural(len(breached), 'threshold')} breached at or above {fail_on}")
+    if any(b.name == "quality_score_min" for b in summary.breaches):
+        reasons.append("quality score below its minimum")
+    errors = [r for r in rules if r.status == "error"]
+    if errors:
+        reasons.append(f"{plural(len(errors), 'rule')} could not run")
+    if not reasons and not summary.passed:
+        reasons.append("the gate failed")
+    return reasons
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 rule``, ``2 rules``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def format_value(value: Any, limit: int = 60) -> str:
+    """A record value as compact JSON, shortened to ``limit`` characters."""
+    safe = json_safe(value)
+    try:
+        text = orjson.dumps(safe).decode()
+    except TypeError:  # integers beyond 64 bits
+        import json
+
+        text = json.dumps(safe, ensure_ascii=False)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+def format_record_id(record_id: Any) -> str:
+    """A record id as written in example lines (strings bare, others as JSON)."""
+    if isinstance(record_id, str):
+        return record_id if len(record_id) <= 60 else record_id[:57] + "..."
+    return format_value(record_id)
+
+
+def shows_value(violation: Violation) -> bool:
+    """Whether an example line shows ``field = value`` (not for missing fields or batch results)."""
+    return violation.field is not None and violation.reason != "missing_field" and violation.line is not None
+
+
+def format_score(value: float | None) -> str:
+    """A 0..1 score with three decimals, ``n/a`` when not measured."""
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def format_percent(value: float | None) -> str:
+    """A fraction as a percentage with one decimal, ``n/a`` when unknown."""
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def format_number(value: float) -> str:
+    """A threshold value: integers bare, fractions with up to four significant decimals."""
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def describe_breach(breach: ThresholdBreach) -> str:
+    """``error_rate 0.12 > max 0.05`` for ``*_max`` thresholds, ``... < min ...`` for ``*_min`` ones."""
+    if breach.name.endswith("_min"):
+        relation = f"< min {format_number(breach.threshold)}"
+    else:
+        relation = f"> max {format_number(breach.threshold)}"
+    return f"{breach.metric} {format_number(breach.value)} {relation}"
+
+
+def example_location(violation: Violation, multi_source: bool, metadata: bool = False) -> str:
+    """``line 12``, ``events.jsonl:12`` (several sources), ``batch`` or ``metadata``."""
+    if metadata:
+        return "metadata"
+    if violation.line is None:
+        return "batch"
+    if multi_source and violation.source:
+        return f"{violation.source}:{violation.line}"
+    return f"line {violation.line}"
+
+
+def shown_examples(rule: RuleResult, options: RenderOptions) -> list[Violation]:
+    """The examples of ``rule`` that ``options`` asks to show."""
+    if options.max_examples is None:
+        return list(rule.examples)
+    return list(rule.examples[: max(options.max_examples, 0)])
+
+
+def failing_rules(report: Report) -> Iterable[RuleResult]:
+    """Rules that failed or could not run, data rules first."""
+    return [r for r in all_rules(report) if r.status in ("failed", "error")]
+
+
+def example_parts(violation: Violation, multi_source: bool, metadata: bool = False) -> list[str]:
+    """The pieces of one example line: location, ``id=...``, ``field = value`` (or field), message."""
+    parts = [example_location(violation, multi_source, metadata)]
+    if violation.record_id is not None and not metadata:
+        parts.append(f"id={format_record_id(violation.record_id)}")
+    if shows_value(violation):
+        parts.append(f"{violation.field} = {format_value(violation.value)}")
+    elif violation.field:
+        parts.append(violation.field)
+    parts.append(violation.message)
+    return parts

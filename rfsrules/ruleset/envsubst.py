@@ -1,0 +1,113 @@
+"""``${VAR}`` / ``${VAR:-default}`` substitution in parsed string values (never in the YAML text)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from ..errors import Issue
+from . import codes
+from .yamlsafe import Loc, Pos, resolve_plain
+
+CODE_ENV = codes.ENV_VAR
+
+_REF = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+_WHOLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
+
+
+def substitute_text(text: str, env: Mapping[str, str], pos: Pos, issues: list[Issue]) -> str:
+    """Replace every ``${...}`` of one string; problems are appended to ``issues`` at their column.
+
+    ``$${`` stands for a literal ``${``; a ``$`` followed by anything else is kept as written.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = text.find("$", i)
+        if j < 0:
+            out.append(text[i:])
+            break
+        out.append(text[i:j])
+        if text.startswith("$${", j):
+            out.append("${")
+            i = j + 3
+            continue
+        if not text.startswith("${", j):
+            out.append("$")
+            i = j + 1
+            continue
+        m = _REF.match(text, j)
+        if m is None:
+            where = pos.at(j)
+            issues.append(Issue(where.file, where.line, where.col,
+                                "invalid ${...} reference: expected ${NAME} or ${NAME:-default} "
+                                "(write $${ for a literal ${)", CODE_ENV))
+            out.append(text[j:])
+            break
+        name, default = m.group("name"), m.group("default")
+        if name in env:
+            out.append(str(env[name]))
+        elif default is not None:
+            out.append(default)
+        else:
+            where = pos.at(j)
+            issues.append(Issue(where.file, where.line, where.col,
+                                f"environment variable {name!r} is not set "
+                                f"(write ${{{name}:-default}} to give a default)", CODE_ENV))
+        i = m.end()
+    return "".join(out)
+
+
+def substitute(data: Any, loc: Loc, env: Mapping[str, str]) -> tuple[Any, Loc, list[Issue]]:
+    """Substitute in every string value of ``data`` (mapping keys are left alone).
+
+    A value that is exactly one ``${...}`` is typed like a plain YAML scalar (``"${N}"`` with ``N=5``
+    becomes the integer 5) unless written with an explicit ``!!str`` tag. Returns the new data, the
+    matching locations and the issues found.
+    """
+    issues: list[Issue] = []
+    new_data, new_loc = _walk(data, loc, env, issues)
+    return new_data, new_loc, issues
+
+
+def _walk(value: Any, loc: Loc | None, env: Mapping[str, str], issues: list[Issue]) -> tuple[Any, Loc | None]:
+    if isinstance(value, str):
+        if "$" not in value or loc is None:
+            return value, loc
+        text = substitute_text(value, env, loc.pos, issues)
+        if text == value and "$$" not in value:
+            return value, loc
+        typed: Any = text
+        if _WHOLE.fullmatch(value) and not loc.str_tag:
+            typed = resolve_plain(text)
+        p = loc.pos
+        return typed, Loc(Pos(p.file, p.line, p.col, None), str_tag=loc.str_tag)
+    if isinstance(value, dict):
+        if loc is None or not isinstance(loc.children, dict):
+            return value, loc
+        changed = False
+        out: dict = {}
+        children: dict = {}
+        for key, item in value.items():
+            new_item, new_loc = _walk(item, loc.children.get(key), env, issues)
+            changed |= new_item is not item or new_loc is not loc.children.get(key)
+            out[key], children[key] = new_item, new_loc
+        if not changed:
+            return value, loc
+        return out, Loc(loc.pos, children, loc.keys)
+    if isinstance(value, list):
+        if loc is None or not isinstance(loc.children, list):
+            return value, loc
+        changed = False
+        items: list = []
+        locs: list = []
+        for idx, item in enumerate(value):
+            item_loc = loc.children[idx] if idx < len(loc.children) else None
+            new_item, new_loc = _walk(item, item_loc, env, issues)
+            changed |= new_item is not item or new_loc is not item_loc
+            items.append(new_item)
+            locs.append(new_loc)
+        if not changed:
+            return value, loc
+        return items, Loc(loc.pos, locs)
+    return value, loc

@@ -1,0 +1,245 @@
+"""JSON Schema validation of ruleset data with readable, located messages (``Issue`` with lint codes)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from jsonschema import Draft202012Validator, validators
+
+from ..errors import Issue, did_you_mean
+from . import codes
+from .schema import PATTERN_HINTS
+from .yamlsafe import Loc
+
+CODE_UNKNOWN_KEY = codes.UNKNOWN_KEY
+CODE_SCHEMA = codes.SCHEMA
+
+_TYPE_CHECKER = Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
+
+RulesetValidator = validators.extend(Draft202012Validator, type_checker=_TYPE_CHECKER)
+"""Draft 2020-12 where ``integer`` means a YAML integer (``3.0`` is a number, not an integer)."""
+
+_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
+               "number": "a number", "boolean": "a boolean (true or false)", "null": "null"}
+
+
+def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """A validator for ``schema`` (Draft 2020-12, YAML-aware integers)."""
+    return RulesetValidator(schema)
+
+
+def describe(value: Any) -> str:
+    """A short description of a value's type and content for messages (``integer 3``, ``a list``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f"string {_short(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def label(path: tuple) -> str:
+    """How a data path is named in messages: its last key plus any indexes after it (``tags[1]``)."""
+    if not path:
+        return "ruleset"
+    parts: list[str] = []
+    for part in reversed(path):
+        if isinstance(part, int):
+            parts.insert(0, f"[{part}]")
+            continue
+        parts.insert(0, str(part))
+        break
+    return "".join(parts)
+
+
+def container_name(path: tuple) -> str:
+    """What the mapping at ``path`` is called in ``unknown key ... in <name>`` messages."""
+    if not path:
+        return "ruleset"
+    if len(path) >= 2 and isinstance(path[-1], int) and path[-2] == "rules":
+        return "rule"
+    if len(path) >= 2 and path[-2] == "fields" and isinstance(path[-1], str):
+        return f"field {path[-1]!r}"
+    if len(path) >= 3 and path[-3:-1] == ("anomalies", "patterns"):
+        return f"anomaly pattern {path[-1]!r}"
+    if len(path) >= 2 and path[-2] == "channels" and isinstance(path[-1], int):
+        return "alert channel"
+    return ".".join(str(p) for p in path if isinstance(p, str))
+
+
+def schema_issues(validator: Draft202012Validator, data: Any, loc: Loc, *, prefix: tuple = (),
+                  known_keys: Iterable[str] | None = None) -> list[tuple[tuple, Issue]]:
+    """Every schema error of ``data`` as ``(data_path, Issue)``; ``prefix`` is the data's own path.
+
+    ``known_keys``, when given, replaces the schema's property names as did-you-mean candidates for
+    unknown keys at the top of ``data``.
+    """
+    out: list[tuple[tuple, Issue]] = []
+    seen: set[Issue] = set()
+    try:
+        for error in validator.iter_errors(data):
+            for path, issue in _translate(validator, error, loc, prefix, known_keys):
+                if issue not in seen:  # `required` reports the whole list once per missing key
+                    seen.add(issue)
+                    out.append((path, issue))
+    except Exception as exc:  # a plugin check may declare a parameter schema jsonschema cannot use
+        out.append((prefix, _issue(loc, (), f"cannot validate {container_name(prefix)} against its schema: "
+                                            f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")))
+    return out
+
+
+def _issue(loc: Loc, rel: tuple, message: str, code: str = CODE_SCHEMA, *, key: bool = False) -> Issue:
+    pos = loc.locate(rel, key=key)
+    return Issue(pos.file, pos.line, pos.col, message, code)
+
+
+def _translate(validator, error, loc: Loc, prefix: tuple, known_keys) -> list[tuple[tuple, Issue]]:
+    rel = tuple(error.absolute_path)
+    path = prefix + rel
+    kind = error.validator
+    value = error.instance
+    name = label(path)
+    if kind == "additionalProperties" and isinstance(value, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extras = [k for k in value if k not in allowed
+                  and not any(re.search(p, k) for p in error.schema.get("patternProperties", {}))]
+        candidates = list(known_keys) if (known_keys is not None and not rel) else sorted(allowed)
+        found = []
+        for key in extras:
+            hint = did_you_mean(key, candidates)
+            extra = f" (did you mean {', '.join(repr(h) for h in hint)}?)" if hint else ""
+            message = f"unknown key {key!r} in {container_name(path)}{extra}"
+            found.append((path + (key,), _issue(loc, rel + (key,), message, CODE_UNKNOWN_KEY, key=True)))
+        return found
+    if kind == "required":
+        missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
+        return [(path, _issue(loc, rel, f"missing required key {k!r}{_where(path)}")) for k in missing]
+    if kind in ("anyOf", "oneOf"):
+        return _translate_any_of(validator, error, loc, prefix, known_keys)
+    return [(path, _issue(loc, rel, _message(kind, error, value, name, path)))]
+
+
+def _where(path: tuple) -> str:
+    name = container_name(path)
+    return "" if name in ("rule", "ruleset") else f" in {name}"
+
+
+def _message(kind: str, error, value: Any, name: str, path: tuple) -> str:
+    if kind == "type":
+        if not path and not isinstance(value, dict):
+            if value is None:
+                return "the ruleset is empty; it needs at least rfsrules, name and version"
+            return f"a ruleset must be a mapping, got {describe(value)}"
+        if path == ("version",):
+            return f"version: expected a version string like 1.2.0 (quote it), got {describe(value)}"
+        return f"{name}: expected {_types(error.validator_value)}, got {describe(value)}"
+    if kind == "enum":
+        options = error.validator_value
+        hint = did_you_mean(str(value), [str(o) for o in options]) if isinstance(value, str) else []
+        extra = f" (did you mean {', '.join(repr(h) for h in hint)}?)" if hint else ""
+        return f"{name}: {_short(value)} is not one of {', '.join(str(o) for o in options)}{extra}"
+    if kind == "const":
+        if path == ("rfsrules",):
+            return (f"rfsrules: unsupported format version {_short(value)} "
+                    f"(this version of rfsrules reads format {error.validator_value})")
+        return f"{name}: expected {error.validator_value!r}, got {_short(value)}"
+    if kind == "minimum":
+        return f"{name}: {value} is less than the minimum of {error.validator_value}"
+    if kind == "maximum":
+        return f"{name}: {value} is greater than the maximum of {error.validator_value}"
+    if kind == "exclusiveMinimum":
+        return f"{name}: {value} must be greater than {error.validator_value}"
+    if kind == "exclusiveMaximum":
+        return f"{name}: {value} must be less than {error.validator_value}"
+    if kind == "pattern":
+        hint = PATTERN_HINTS.get(error.validator_value)
+        if hint:
+            return f"{name}: {_short(value)} is not {hint}"
+        return f"{name}: {_short(value)} does not match {error.validator_value}"
+    if kind == "minLength":
+        if error.validator_value == 1:
+            return f"{name}: must not be empty"
+        return f"{name}: must be at least {error.validator_value} characters long"
+    if kind == "maxLength":
+        return f"{name}: must be at most {error.validator_value} characters long"
+    if kind == "minItems":
+        return f"{name}: needs at least {error.validator_value} item(s)"
+    if kind == "maxItems":
+        return f"{name}: allows at most {error.validator_value} item(s)"
+    if kind == "uniqueItems":
+        return f"{name}: items must be unique"
+    if kind == "multipleOf":
+        return f"{name}: {value} is not a multiple of {error.validator_value}"
+    if kind == "minProperties":
+        return f"{name}: needs at least {error.validator_value} key(s)"
+    return f"{name}: {error.message}"
+
+
+def _types(types: Any) -> str:
+    if isinstance(types, str):
+        types = [types]
+    words = [_TYPE_WORDS.get(t, t) for t in types]
+    return " or ".join(words)
+
+
+def _branch_types(branch: dict) -> list[str] | None:
+    t = branch.get("type")
+    if isinstance(t, str):
+        return [t]
+    if isinstance(t, list):
+        return list(t)
+    if "const" in branch or "enum" in branch:
+        values = [branch["const"]] if "const" in branch else list(branch["enum"])
+        kinds = {"boolean" if isinstance(v, bool) else "integer" if isinstance(v, int) else
+                 "number" if isinstance(v, float) else "string" if isinstance(v, str) else
+                 "null" if v is None else "array" if isinstance(v, list) else "object" for v in values}
+        return sorted(kinds)
+    return None
+
+
+def _translate_any_of(validator, error, loc: Loc, prefix: tuple, known_keys) -> list[tuple[tuple, Issue]]:
+    rel = tuple(error.absolute_path)
+    path = prefix + rel
+    value = error.instance
+    branches = error.validator_value
+    types = [_branch_types(b) if isinstance(b, dict) else None for b in branches]
+    if all(t is not None for t in types):
+        matching = [i for i, ts in enumerate(types) if any(validator.is_type(value, t) for t in ts)]
+        if not matching:
+            words: list[str] = []
+            for ts in types:
+                for t in ts:
+                    w = _TYPE_WORDS.get(t, t)
+                    if w not in words:
+                        words.append(w)
+            return [(path, _issue(loc, rel, f"{label(path)}: expected {' or '.join(words)}, got {describe(value)}"))]
+        sub = [e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] in matching]
+        if sub:
+            best = min(sub, key=lambda e: (-len(e.absolute_path), len(e.relative_schema_path)))
+            group = [e for e in sub if e.relative_schema_path[0] == best.relative_schema_path[0]]
+            out: list[tuple[tuple, Issue]] = []
+            for e in group:
+                out.extend(_translate(validator, e, loc, prefix, known_keys))
+            return out
+    from jsonschema.exceptions import best_match
+
+    best = best_match(error.context) if error.context else None
+    if best is not None:
+        return _translate(validator, best, loc, prefix, known_keys)
+    return [(path, _issue(loc, rel, f"{label(path)}: {error.message}"))]
