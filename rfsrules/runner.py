@@ -80,9 +80,12 @@ def check(
     from .plugins.manager import get_plugin_manager
 
     manager = get_plugin_manager()
-    if registry is None:
-        registry = manager.checks
     loaded = resolve_ruleset(ruleset, registry)
+    if registry is None:
+        from .plugins.local import manager_for_ruleset
+
+        manager = manager_for_ruleset(loaded, base=manager)
+        registry = manager.checks
     if engine in manager.engines and registry is not manager.checks:
         runner = manager.engines[engine].factory(registry)
     else:
@@ -104,6 +107,7 @@ def check(
         **({"max_line_bytes": max_line_bytes} if max_line_bytes is not None else {}))
     items = as_source_items(data)
     resolve_sources([item for item in items if is_path_like(item)])  # every file readable before any is read
-    if per_file:
-        return [runner.run(loaded, [item], options) for item in items]
-    return runner.run(loaded, items, options)
+    reports = [runner.run(loaded, [item], options) for item in items] if per_file else [runner.run(loaded, items, options)]
+    for report in reports:
+        manager.notify_batch_checked(report, loaded)
+    return reports if per_file else reports[0]

@@ -27,7 +27,7 @@ from rfsrules.paths import parse_path
 
 # Keys include SQL keywords, names needing quotes, and non-ASCII ones.
 KEYS = ["a", "b", "x", "value", "data", "status", "timestamp", "end", "order", "select", "null", "true",
-        "a b", "a.b", "user-id", "$x", "x'y", 'q"r', "é", "café", "Mixed", "_u", "in"]
+        "a b", "a.b", "user-id", "$x", "x'y", 'q"r', "é", "café", "Mixed", "_u", "in", "array", "list", "if"]
 PLAIN = re.compile(r"[A-Za-z_$@][\w$@-]*")
 PATTERNS = ["a", "^b+$", "[0-9]{2}", "(?i)x", "é|z", "^$"]
 LIKE_TEXT = st.text(alphabet="ab%_!\\'é ", max_size=6)

@@ -140,7 +140,7 @@ def test_lifecycle_hooks_get_keyword_arguments_by_name_only():
     assert seen == ["markdown"]
 
 
-@pytest.mark.xfail(strict=True, reason=WIRING)
+
 def test_loader_fires_ruleset_loaded(process_manager):
     seen = []
     process_manager(make_plugin("watch-load", rfsrules_ruleset_loaded=lambda ruleset: seen.append(ruleset.name)))
@@ -148,7 +148,7 @@ def test_loader_fires_ruleset_loaded(process_manager):
     assert seen == ["lifecycle"]
 
 
-@pytest.mark.xfail(strict=True, reason=WIRING)
+
 def test_runner_fires_batch_checked(process_manager, ruleset):
     seen = []
     process_manager(make_plugin("watch-batch", rfsrules_batch_checked=lambda report, ruleset: seen.append(

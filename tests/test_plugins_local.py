@@ -217,7 +217,7 @@ rules:
 """
 
 
-@pytest.mark.xfail(strict=True, reason=LOADER_WIRING)
+
 def test_ruleset_plugins_are_usable_from_yaml(project):
     from rfsrules.runner import check
 
@@ -228,7 +228,7 @@ def test_ruleset_plugins_are_usable_from_yaml(project):
     assert result.examples[0].message == "1 is odd"
 
 
-@pytest.mark.xfail(strict=True, reason=LOADER_WIRING)
+
 def test_ruleset_plugin_problems_are_located_issues(project, tmp_path):
     from rfsrules.errors import RulesetError
     from rfsrules.ruleset.loader import load_ruleset

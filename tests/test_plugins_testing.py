@@ -97,6 +97,12 @@ def test_installed_plugin_checks_conform():
     assert_check_specs(specs)
 
 
+def test_builtin_checks_conform_like_plugin_checks():
+    builtins = [s for s in get_plugin_manager().checks if s.plugin.startswith("rfsrules.checks.builtin.")]
+    assert len(builtins) == 16
+    assert_check_specs(builtins, RulesetRunner(ref_time="2026-01-15T12:00:00Z"))
+
+
 def _never(rule, ctx):
     return lambda value: None
 

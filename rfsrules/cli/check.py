@@ -148,6 +148,11 @@ def run_check(
             write_output(output, text)
         else:
             typer.echo(text, nl=False)
+        from ..plugins.local import manager_for_ruleset
+
+        manager = manager_for_ruleset(loaded)
+        for report in reports:
+            manager.notify_report_rendered(report, fmt, text)
 
     errored = [r for report in reports for r in report.rules + report.metadata_rules if r.status == "error"]
     if errored and not keep_going:

@@ -85,12 +85,10 @@ class _Kinds:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
-        ka, kb = self.kind[ra], self.kind[rb]
+        kb = self.kind[rb]
         self.parent[rb] = ra
         if kb is not None:
             self.set(ra, kb)
-        elif ka is None:
-            self.kind[ra] = None
 
     def resolve(self, name: str) -> str:
         root = self.find(name)
@@ -110,6 +108,9 @@ def compile_expression(expr, model: RowModel, hints: Mapping[str, str] | None = 
 
     kinds = _Kinds(dict(hints or {}))
     top = _infer(expr, kinds)
+    if isinstance(top, tuple):  # a bare field: true only when it is the boolean true
+        kinds.set(top[1], BOOL)
+        top = BOOL
     fields: dict[str, FieldPath] = {}
     for node in _walk(expr):
         if isinstance(node, Field):
@@ -218,8 +219,7 @@ def _infer(node, kinds: _Kinds) -> str | None:
 
 
 def _kind_of(node, kinds: _Kinds):
-    kind = _infer(node, kinds)
-    return kind
+    return _infer(node, kinds)
 
 
 def _expect(node, kind: str, kinds: _Kinds) -> None:

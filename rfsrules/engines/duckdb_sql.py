@@ -313,18 +313,18 @@ class KeySql:
 class BatchSql:
     """A batch-level check.
 
-    :param columns: per-row SQL values stored for the rule (name -> SQL), computed on checked rows
-        that pass the rule's ``where``.
-    :param aggregates: aggregate SQL over those columns (name -> SQL; column names are given as
-        ``{name}`` placeholders, e.g. ``sum({nulls})``); ``{checked}`` is a boolean column true for
-        the rows the rule sees.
+    :param columns: per-row SQL values kept for the rule (name -> SQL).
+    :param aggregates: aggregate SQL over the rows the rule checks (name -> SQL), with ``{column}``
+        placeholders for its columns, e.g. ``sum({nulls})``.
     :param finish: ``finish(values, records_checked) -> list[CheckFailure]`` from the aggregate values.
+    :param unnest: the columns are lists of equal length (one entry per ``[*]`` element), aggregated
+        element by element.
     """
 
     columns: Mapping[str, str]
     aggregates: Mapping[str, str]
     finish: Callable[[Mapping[str, Any], int], list]
-    key_column: str | None = None  # a column holding keys (or a list of keys) counted distinct
+    unnest: bool = False
 
 
 @dataclass

@@ -147,6 +147,9 @@ class PythonEngine:
         try:
             for block in blocks:
                 total += len(block)
+                plan.records_seen += len(block)
+                process = plan.process  # the plan may have regenerated its code (see Plan.rebuild)
+                process_exact = plan.process_exact
                 for raw in block:
                     line += 1
                     try:
@@ -179,12 +182,13 @@ class PythonEngine:
         """Records from the JSON-array and CSV readers: ``(line, dict | Malformed | other value)``."""
         from ..io.lines import Malformed, not_an_object
 
-        process = plan.process_exact
         label = src.label
         line = 0
         try:
             for line, rec in items:
                 counts.total += 1
+                plan.records_seen += 1
+                process = plan.process_exact
                 if type(rec) is dict:
                     process(rec, line)
                 elif isinstance(rec, Malformed):
@@ -198,12 +202,13 @@ class PythonEngine:
         """In-memory records: ``line`` is the 1-based position; mappings are copied into dicts."""
         from ..io.lines import not_an_object
 
-        process = plan.process_exact
         label = src.label
         total = 0
         try:
             for rec in src.records:
                 total += 1
+                plan.records_seen += 1
+                process = plan.process_exact
                 if type(rec) is dict:
                     process(rec, total)
                 elif isinstance(rec, Mapping):

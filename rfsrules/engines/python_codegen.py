@@ -58,16 +58,21 @@ class ValueTest:
         self.ri, self.test, self.cacheable, self.passes = ri, test, cacheable, passes
 
 
-def generate(groups, collector) -> tuple[Callable, Callable, str]:
-    """``(process, process_exact, source)`` for ``groups`` (see the module docstring)."""
-    gen = _Generator(collector)
+def generate(groups, collector, on_cache_full: Callable) -> tuple[Callable, Callable, str]:
+    """``(process, process_exact, source)`` for ``groups`` (see the module docstring).
+
+    ``on_cache_full(section, py_type, rebind)`` is called when a field's cache reaches
+    :data:`CACHE_LIMIT`; ``rebind()`` makes the running code stop filling that cache.
+    """
+    gen = _Generator(collector, on_cache_full)
     for gi, group in enumerate(groups):
         gen.group(gi, group)
     return gen.finish()
 
 
 class _Generator:
-    def __init__(self, collector):
+    def __init__(self, collector, on_cache_full: Callable):
+        self.on_cache_full = on_cache_full
         self.names = _Names()
         self.names.ns.update({
             "M": MISSING, "NF": NOT_FOUND, "NP": NOT_PRESENT, "S": str, "I": int, "F": float, "D": dict,
@@ -77,6 +82,7 @@ class _Generator:
         })
         self.collector = collector
         self.helpers: list[str] = []
+        self.spaces: list[dict] = []  # the namespaces the generated functions run in (filled by finish())
         self.phase_a: list[tuple[str, bool]] = []  # (line, only in the detecting variant)
         self.phase_b: list[str] = []
 
@@ -131,9 +137,9 @@ class _Generator:
         inner = pad + "        "
         self._a([f"{pad}if {v} is M or {v} is None:", f"{pad}    {r} = NP", f"{pad}else:", f"{pad}    t = type({v})",
                  f"{pad}    if t is S:"])
-        self._a(self._typed_branch(sec.value_tests, str, v, r, inner))
+        self._a(self._typed_branch(sec, str, v, r, inner))
         self._a([f"{pad}    elif t is I:"])
-        self._a(self._typed_branch(sec.value_tests, int, v, r, inner))
+        self._a(self._typed_branch(sec, int, v, r, inner))
         self._a([f"{pad}    else:"])
         self._a([inner + detect, f"{inner}    return 1"], detect_only=True)
         self._a(self._inline_tests(sec.value_tests, v, r, inner))
@@ -177,9 +183,9 @@ class _Generator:
         inner = pad + "        "
         self._a([f"{pad}{r} = None", f"{pad}for fp, v in {it}(rec):", f"{pad}    if v is M or v is None:",
                  f"{pad}        continue", f"{pad}    t = type(v)", f"{pad}    if t is S:"])
-        self._a(self._typed_branch(sec.value_tests, str, "v", "w", inner))
+        self._a(self._typed_branch(sec, str, "v", "w", inner))
         self._a([f"{pad}    elif t is I:"])
-        self._a(self._typed_branch(sec.value_tests, int, "v", "w", inner))
+        self._a(self._typed_branch(sec, int, "v", "w", inner))
         self._a([f"{pad}    else:"])
         self._a(self._inline_tests(sec.value_tests, "v", "w", inner))
         self._a([f"{pad}    if w is not None:", f"{pad}        if {r} is None:", f"{pad}            {r} = []",
@@ -188,23 +194,39 @@ class _Generator:
 
     # --- value tests -------------------------------------------------------------------------------
 
-    def _typed_branch(self, tests, py_type: type, v: str, r: str, pad: str) -> list[str]:
-        """Code for a value of a known Python type: tests it surely passes are dropped; built-in ones are cached."""
-        remaining = [t for t in tests if py_type not in t.passes]
+    def _typed_branch(self, sec, py_type: type, v: str, r: str, pad: str) -> list[str]:
+        """Code for a value of a known Python type: tests it surely passes are dropped; built-in ones are
+        cached (unless the section's values of that type rarely repeat)."""
+        remaining = [t for t in sec.value_tests if py_type not in t.passes]
         if not remaining:
             return [f"{pad}{r} = None"]
+        if not all(t.cacheable for t in remaining) or py_type in sec.uncached:
+            return self._inline_tests(remaining, v, r, pad)
         evaluator = self._evaluator(remaining)
-        if not all(t.cacheable for t in remaining):
-            return [f"{pad}{r} = {evaluator}({v})"]
-        cache: dict = {}
-        c = self.names.bind("cache", cache)
+        cache = sec.caches.setdefault(py_type, {})
         get = self.names.bind("get", cache.get)
+        if py_type in sec.full:
+            return [f"{pad}{r} = {get}({v}, NF)", f"{pad}if {r} is NF:", f"{pad}    {r} = {evaluator}({v})"]
+        c = self.names.bind("cache", cache)
         fill = self.names.fresh("fill")
+        full = self.names.bind("full", self._full_callback(sec, py_type, fill, evaluator))
         self.helpers.append("\n".join([
             f"def {fill}(v):", "    n = ERRS[0]", f"    r = {evaluator}(v)", "    if ERRS[0] == n:",
             f"        if len({c}) < LIMIT:", f"            {c}[v] = r", "        else:",
-            f"            _retire({fill!r}, {evaluator!r})", "    return r"]))
+            f"            {full}()", "    return r"]))
         return [f"{pad}{r} = {get}({v}, NF)", f"{pad}if {r} is NF:", f"{pad}    {r} = {fill}({v})"]
+
+    def _full_callback(self, sec, py_type: type, fill: str, evaluator: str) -> Callable[[], None]:
+        spaces = self.spaces
+
+        def rebind() -> None:
+            for ns in spaces:
+                ns[fill] = ns[evaluator]
+
+        def cache_full() -> None:
+            self.on_cache_full(sec, py_type, rebind)
+
+        return cache_full
 
     def _evaluator(self, tests) -> str:
         name = self.names.fresh("ev")
@@ -246,18 +268,12 @@ class _Generator:
         helper_ns = dict(self.names.ns)
         # Generated code only: identifiers and literals of this module, no ruleset text (see module docstring).
         exec(compile(helpers, _FILENAME, "exec"), helper_ns)  # noqa: S102
-        spaces = [helper_ns]
+        spaces = self.spaces
+        spaces.append(helper_ns)
         for detect in (True, False):
             ns = dict(helper_ns)
             exec(compile(variants[detect], _FILENAME, "exec"), ns)  # noqa: S102
             spaces.append(ns)
-
-        def retire(fill_name: str, evaluator_name: str) -> None:
-            """A full cache stops being filled: callers go straight to the evaluator."""
-            for ns in spaces:
-                ns[fill_name] = helper_ns[evaluator_name]
-
-        helper_ns["_retire"] = retire
         source = helpers + "\n" + variants[True] + "\n" + variants[False]
         return spaces[1]["process"], spaces[2]["process"], source
 

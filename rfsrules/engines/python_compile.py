@@ -15,6 +15,7 @@ from ..checks.spec import CheckRegistry, CheckSpec, CompileContext
 from ..paths import MISSING, FieldPath
 from ..results import Violation, json_safe
 from ..ruleset.model import Rule
+from . import python_codegen
 from .python_codegen import ValueTest, generate
 
 BUILTIN_PREFIX = "rfsrules.checks.builtin."
@@ -167,6 +168,9 @@ class _Section:
     value_tests: list = field(default_factory=list)  # ValueTest
     presence: list = field(default_factory=list)  # (rule index, test)
     detect: bool = False
+    caches: dict = field(default_factory=dict)  # Python type (str, int) -> {value: result}
+    full: set = field(default_factory=set)  # types whose cache is full but still hits: lookups only
+    uncached: set = field(default_factory=set)  # types whose values rarely repeat: no cache at all
 
 
 @dataclass
@@ -188,15 +192,38 @@ class _Group:
 @dataclass
 class Plan:
     """A compiled rule list: ``process(rec, line)`` (returns 1 when the record must be re-parsed exactly),
-    ``process_exact`` (never asks), the rule states and the batch accumulators."""
+    ``process_exact`` (never asks), the rule states and the batch accumulators.
+
+    ``process`` may be replaced while running (see :meth:`rebuild`): drivers re-read it now and then.
+    ``records_seen`` is maintained by the driver (roughly: per block) to judge value caches.
+    """
 
     states: list[RuleState]
     collector: Collector
-    process: Callable[[dict, int], Any]
-    process_exact: Callable[[dict, int], Any]
     groups: list[_Group]
     needs_digit_scan: bool
-    source: str  # the generated source (for tests and debugging)
+    process: Callable[[dict, int], Any] = None  # type: ignore[assignment]
+    process_exact: Callable[[dict, int], Any] = None  # type: ignore[assignment]
+    source: str = ""  # the generated source (for tests and debugging)
+    records_seen: int = 0
+    rebuilds: int = 0
+
+    def rebuild(self) -> None:
+        """(Re)generate the per-record functions from the groups' current cache decisions."""
+        self.process, self.process_exact, self.source = generate(self.groups, self.collector, self._cache_full)
+        self.rebuilds += 1
+
+    def _cache_full(self, section, py_type: type, rebind: Callable[[], None]) -> None:
+        """A field's value cache reached its limit: keep it for lookups when it hits often enough,
+        else drop caching for that field and type and regenerate the code without it."""
+        rebind()  # the running code stops filling at once
+        misses = python_codegen.CACHE_LIMIT
+        if misses * 2 >= max(self.records_seen, 1):
+            section.uncached.add(py_type)
+            section.caches.pop(py_type, None)
+            self.rebuild()
+        else:
+            section.full.add(py_type)
 
     def batch_rules(self):
         for group in self.groups:
@@ -251,9 +278,10 @@ def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileCo
         else:
             group.batch.append((st.index, impl))
             needs_digit_scan |= _add_detection(group, _rule_refs(rule, builtin))
-    ordered = list(groups.values())
-    process, process_exact, source = generate(ordered, collector)
-    return Plan(states, collector, process, process_exact, ordered, needs_digit_scan, source)
+    plan = Plan(states, collector, list(groups.values()), needs_digit_scan)
+    plan.rebuild()
+    plan.rebuilds = 0
+    return plan
 
 
 def _compile_where(rule: Rule):

@@ -30,6 +30,16 @@ class _ExprParser(Parser):
     FUNCTIONS = {}
     FUNCTION_PARSERS = {k: v for k, v in Parser.FUNCTION_PARSERS.items() if k in _KEPT_FUNCTION_PARSERS}
 
+    def _warn_unsupported(self) -> None:  # sqlglot would log "falling back to a Command"; we reject instead
+        return None
+
+
+# sqlglot reads `array[...]` and `list[...]` as constructors even when quoted (and drops any `a.`
+# before them), so before parsing such a name followed by `[` becomes an identifier token marked
+# with this prefix, which _key() strips again.
+_FIELD_MARK = "\ue000"
+_CONSTRUCTOR_NAMES = ("array", "list")
+
 
 _COMPARE = {exp.EQ: "=", exp.NEQ: "!=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
 _ARITH = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
@@ -38,7 +48,7 @@ _INTEGER = re.compile(r"\d+")
 _POSITIONAL_PARAMETER = re.compile(r"\$\d+")
 _FLOAT = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _STATEMENT_WORDS = ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "DROP", "CREATE", "ALTER", "FROM", "WHERE",
-                    "UNION", "INTO", "VALUES", "TABLE", "MERGE", "GRANT", "PRAGMA", "ATTACH", "COPY")
+                    "UNION", "INTO", "MERGE", "GRANT", "PRAGMA", "ATTACH", "COPY")
 _STATEMENT_TOKENS = frozenset(getattr(TokenType, w) for w in _STATEMENT_WORDS if hasattr(TokenType, w))
 
 
@@ -91,7 +101,7 @@ def parse_expression(text: str) -> Expr:
         raise ExprError("empty expression", 0)
     _prescan(tokens)
     try:
-        trees = _ExprParser(error_level=ErrorLevel.IMMEDIATE).parse_into(exp.Condition, tokens, text)
+        trees = _ExprParser(error_level=ErrorLevel.IMMEDIATE).parse_into(exp.Condition, _mark_fields(tokens), text)
     except ParseError as exc:
         raise _syntax_error(exc, text) from None
     except RecursionError:
@@ -145,14 +155,24 @@ def _prescan(tokens: list[Token]) -> None:
         if tok.token_type == TokenType.SEMICOLON:
             raise ExprError("only one expression is allowed (found ';')", tok.start)
         if tok.token_type in _STATEMENT_TOKENS:
-            raise ExprError(f"SQL statements are not allowed (found {tok.text!r}); write a condition such as "
-                            "amount > 0", tok.start)
+            raise ExprError(f"SQL statements are not allowed (found {tok.text!r}; write \"{tok.text}\" for a field "
+                            "of that name)", tok.start)
         if tok.token_type in _OPEN:
             level += 1
             if level > MAX_NESTING:
                 raise ExprError(f"expression is nested too deeply (the limit is {MAX_NESTING} levels)", tok.start)
         elif tok.token_type in _CLOSE:
             level = max(0, level - 1)
+
+
+def _mark_fields(tokens: list[Token]) -> list[Token]:
+    """Tokens with ``array[`` / ``list[`` turned into field names (see ``_FIELD_MARK``)."""
+    out = list(tokens)
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.text.lower() in _CONSTRUCTOR_NAMES and tokens[i + 1].token_type == TokenType.L_BRACKET:
+            out[i] = Token(TokenType.IDENTIFIER, _FIELD_MARK + tok.text, tok.line, tok.col, tok.start, tok.end,
+                           tok.comments)
+    return out
 
 
 def _syntax_error(exc: ParseError, text: str) -> ExprError:
@@ -401,6 +421,8 @@ class _Converter:
         if not isinstance(ident, exp.Identifier):
             raise self.fail(ident, f"unsupported syntax in a field reference: {_snippet(ident)}")
         name = ident.this
+        if name.startswith(_FIELD_MARK):
+            name = name[len(_FIELD_MARK):]
         if name == "":
             raise self.fail(ident, "empty field name")
         if not ident.args.get("quoted") and _POSITIONAL_PARAMETER.fullmatch(name):

@@ -18,6 +18,7 @@ LIMITS = "RFL013"
 INVALID_PATH = "RFL014"
 FIELD_MODE = "RFL015"
 FILE_REFERENCE = "RFL016"
+PLUGIN_ERROR = "RFL017"
 
 CODES: dict[str, tuple[str, str]] = {
     UNKNOWN_KEY: ("unknown-key", "a key the format (or the rule's check) does not know; did-you-mean suggests close names"),
@@ -36,5 +37,6 @@ CODES: dict[str, tuple[str, str]] = {
     INVALID_PATH: ("invalid-path", "a field path does not parse"),
     FIELD_MODE: ("field-mode", "a check got a field it does not take, no field where it needs one, or several where it takes one"),
     FILE_REFERENCE: ("file-reference", "a file named by a check parameter is missing or outside the project root"),
+    PLUGIN_ERROR: ("plugin-error", "a `plugins:` entry cannot be loaded: bad name, missing file, outside the ruleset's directory, import error or name clash"),
 }
 """Code -> (short name, what it means)."""

@@ -7,6 +7,7 @@ expressions) → the typed model. Problems of every stage are collected, so one 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -58,6 +59,9 @@ class _Session:
         self.top = ""
         self.dropped: list[RuleEntry] = []
         self._validator: Any = None
+        self.derive_plugins = False  # True when the registry is the process-wide one
+        self.manager: Any = None  # the plugin manager the ruleset runs with (None: process-wide)
+        self.plugin_refs: tuple[str, ...] | None = None
 
     # -- reading -------------------------------------------------------------------------------
     def read(self, real: str, display: str, where: Pos | None = None) -> str | None:
@@ -98,6 +102,8 @@ class _Session:
             return None
         data, loc, env_issues = substitute(data, loc, self.env)
         self.issues.extend(env_issues)
+        if display == self.top and self.derive_plugins and isinstance(data, dict):
+            self.load_plugins(data, loc, display)
         if self._validator is None:
             self._validator = make_validator(document_schema(self.registry, {"type": "object"}))
         validator = self._validator
@@ -110,6 +116,27 @@ class _Session:
         if not isinstance(data, dict):
             return None
         return data, loc
+
+    def load_plugins(self, data: dict, loc: Loc, display: str) -> None:
+        """Load the top-level file's ``plugins:`` so their checks validate like built-ins."""
+        refs = data.get("plugins")
+        if not isinstance(refs, list) or not refs:
+            return
+        from ..plugins.local import PluginRefError, manager_with_plugins, resolve_plugin_refs
+
+        base_dir = self.dirs.get(display) or self.root or os.getcwd()
+        try:
+            resolved = resolve_plugin_refs(refs, base_dir, root=self.root,
+                                           allow_outside_root=self.allow_outside_root)
+            self.manager = manager_with_plugins(resolved)
+        except PluginRefError as exc:
+            for index, message in exc.problems:
+                pos = loc.locate(("plugins", index))
+                self.issues.append(Issue(pos.file, pos.line, pos.col, message, codes.PLUGIN_ERROR))
+            return
+        self.plugin_refs = resolved
+        self.registry = self.manager.checks
+        self._validator = None
 
     # -- extends -------------------------------------------------------------------------------
     def load_tree(self, data: dict, loc: Loc, display: str, real: str | None, base_dir: str,
@@ -358,6 +385,12 @@ def _finish(session: _Session, parsed: tuple[Any, Loc] | None, display: str, rea
         ruleset = session.build(data, state, source)
     if ruleset is None or session.issues:
         raise RulesetError(_unique(session.issues))
+    if session.plugin_refs is not None:
+        ruleset = dataclasses.replace(ruleset, plugins=session.plugin_refs)
+    if session.derive_plugins:
+        from ..plugins.manager import get_plugin_manager
+
+        (session.manager or get_plugin_manager()).notify_ruleset_loaded(ruleset)
     return ruleset
 
 
@@ -383,6 +416,8 @@ def load_ruleset(path: str | os.PathLike, *, registry: CheckRegistry | None = No
     session = _Session(_registry(registry), root=root if root is not None else base_dir,
                        allow_outside_root=allow_outside_root, env=env, limits=limits)
     session.top = display
+    session.derive_plugins = registry is None
+    session.dirs[display] = base_dir
     text = session.read(real, display)
     parsed = None if text is None else session.parse(text, display)
     return _finish(session, parsed, display, real, base_dir, display)
@@ -401,6 +436,8 @@ def load_ruleset_text(text: str, *, path: str = "<string>", registry: CheckRegis
     session = _Session(_registry(registry), root=root if root is not None else directory,
                        allow_outside_root=allow_outside_root, env=env, limits=limits)
     session.top = path
+    session.derive_plugins = registry is None
+    session.dirs[path] = directory
     parsed = session.parse(text, path)
     return _finish(session, parsed, path, None, directory, path)
 

@@ -13,10 +13,10 @@ def check_spec_problems(spec: "CheckSpec", runner: "RulesetRunner | None" = None
     """Everything wrong with ``spec`` as a published check; an empty list means it conforms.
 
     Verified: a one-line summary; a valid Draft 2020-12 parameters schema whose ``required`` names
-    are declared; an ``example`` rule using the check that loads without issues; and, when
-    ``failing_record`` is given, that the example flags it (status ``failed``, not ``error``) while
-    passing an empty batch without error. ``runner`` must have the check's plugin loaded (default:
-    a runner on the process-wide plugins).
+    are declared; an ``example`` rule using the check that loads without issues and runs on an empty
+    batch without error; and, when ``failing_record`` is given, that the example flags it (status
+    ``failed``, not ``error``), after ``preceding_records`` for checks that compare records.
+    ``runner`` must have the check's plugin loaded (default: a runner on the process-wide plugins).
     """
     import jsonschema
     from ruamel.yaml import YAML
@@ -58,7 +58,8 @@ def check_spec_problems(spec: "CheckSpec", runner: "RulesetRunner | None" = None
     if empty.status == "error":
         problems.append(f"{where}: example errors on an empty batch: {empty.error}")
     if spec.failing_record is not None:
-        result = runner.rule(example, [dict(spec.failing_record)])
+        batch = [dict(r) for r in getattr(spec, "preceding_records", ())] + [dict(spec.failing_record)]
+        result = runner.rule(example, batch)
         if result.status != "failed":
             detail = f" ({result.error})" if result.error else ""
             problems.append(f"{where}: example does not flag failing_record "
