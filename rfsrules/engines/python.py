@@ -236,7 +236,7 @@ class PythonEngine:
 
 def _throttled(progress, position):
     """An ``on_read`` callback calling ``progress(position())`` at most 10 times a second."""
-    if progress is None:
+    if progress is None or position is None:
         return None
     last = [0.0]
 

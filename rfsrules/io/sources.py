@@ -105,12 +105,12 @@ def resolve_sources(items: Iterable[Any]) -> list[Source]:
 
 
 @contextlib.contextmanager
-def open_binary(source: Source) -> Iterator[tuple[IO[bytes], Callable[[], int]]]:
+def open_binary(source: Source) -> Iterator[tuple[IO[bytes], Callable[[], int] | None]]:
     """Open a file or stdin source for binary reading; yields ``(stream, position)`` where ``position()``
-    is how many bytes of the underlying (compressed) file have been consumed."""
+    is how many bytes of the underlying (compressed) file have been consumed (None for stdin)."""
     if source.kind == "stdin":
         stream = getattr(sys.stdin, "buffer", None) or io.BytesIO(sys.stdin.read().encode("utf-8"))
-        yield stream, lambda: 0
+        yield stream, None  # no position: readers count the bytes they read
         return
     assert source.path is not None
     try:
