@@ -72,6 +72,18 @@ def test_integers_beyond_64_bits_are_exact_for_every_kind_of_rule(tmp_path):
     assert report.rule("sum").examples[0].value == 246913578024691357802469135781
 
 
+def test_where_on_a_huge_integer_sees_it_exactly(tmp_path):
+    from rfsrules.expr import parse_expression
+
+    path = tmp_path / "w.jsonl"
+    path.write_text('{"k": 123456789012345678901234567890, "v": -1}\n{"k": 123456789012345678901234567891, "v": -1}\n')
+    text = "k = 123456789012345678901234567890"
+    report = check(str(path), Ruleset(name="t", version="1", source="<t>", rules=(
+        rule("w", "range", "v", params={"min": 0}, where=parse_expression(text), where_text=text),)),
+        ref_time=REF, measure_resources=False)
+    assert [v.line for v in report.rule("w").examples] == [1]
+
+
 def test_floats_that_really_are_floats_are_kept(tmp_path):
     path = tmp_path / "f.jsonl"
     path.write_text('{"v": 1e19}\n{"v": -2.5e30}\n')

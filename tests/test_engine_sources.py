@@ -71,7 +71,7 @@ def test_csv_is_typed_by_declared_fields_and_type_rules(tmp_path):
     path = tmp_path / "batch.csv"
     path.write_text("id,value,active,note\n1,10,true,x\n2,12.5,no,\n3,abc,false\n,7,true,y\n", encoding="utf-8")
     rs = ruleset(rule("value-int", "type", "value", type="integer"), rule("active-bool", "type", "active", type="boolean"),
-                 rule("id-req", "required", "id"), rule("note-nn", "not_null", "note"),
+                 rule("id-req", "required", "id"), rule("note-nn", "not_null", "note"), rule("id-int", "in", "id", values=[1, 2]),
                  fields=[FieldSpec(parse_path("id"), frozen_mapping({"type": "integer"}))])
     report = run(str(path), rs)
     assert [(v.line, v.value) for v in report.rule("value-int").examples] == [(3, "12.5")]
@@ -79,6 +79,7 @@ def test_csv_is_typed_by_declared_fields_and_type_rules(tmp_path):
     assert [(v.line, v.reason) for v in report.rule("id-req").examples] == [(5, "null_value")]
     assert [v.line for v in report.rule("note-nn").examples] == [3]
     assert [(v.line, v.reason) for v in report.rules[0].examples] == [(4, "malformed_csv")]
+    assert report.rule("id-int").violations == 0  # "1" and "2" became integers: `id` is declared integer
 
 
 def test_csv_absent_column_is_missing(tmp_path):

@@ -21,12 +21,6 @@ from .duckdb_sql import (
     RowSql, SqlContext, Value, ValueSql, json_text_of_string, sql_double, sql_string, sql_timestamp,
 )
 
-FAST_TIMESTAMP = (
-    r"(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}[T ]"
-    r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
-)
-"""ISO date-times DuckDB's TIMESTAMPTZ cast reads exactly as ``datetime.fromisoformat`` does; other strings go to Python."""
-
 EPOCH_MIN, EPOCH_MAX = -62135596800.0, 253402300799.0
 """Epoch seconds of 0001-01-01 and 9999-12-31T23:59:59 (what ``datetime.fromtimestamp`` accepts)."""
 
@@ -72,11 +66,6 @@ def build_not_null(rule, q: SqlContext) -> RowSql:
 
 # --- type ------------------------------------------------------------------------------------------
 
-def timestamp_sql(s: str) -> str:
-    """TIMESTAMPTZ of a string in the fast ISO form, else NULL."""
-    return f"(CASE WHEN regexp_full_match({s}, {sql_string(FAST_TIMESTAMP)}) THEN TRY_CAST({s} AS TIMESTAMPTZ) END)"
-
-
 def _type_predicate(name: str, v: Value, allow_nan: bool) -> str:
     """SQL: TRUE when ``v`` (present, not null) has type ``name``; NULL when only Python can tell."""
     if name == "string":
@@ -96,9 +85,7 @@ def _type_predicate(name: str, v: Value, allow_nan: bool) -> str:
         return "FALSE"  # null values are never tested
     s = v.string
     if name == "timestamp":
-        inner = (f"CASE WHEN regexp_full_match({s}, {sql_string(FAST_TIMESTAMP)}) THEN "
-                 f"(CASE WHEN TRY_CAST({s} AS TIMESTAMPTZ) IS NOT NULL THEN TRUE END) "
-                 f"WHEN length({s}) <= 10 THEN FALSE END")
+        inner = f"CASE WHEN {v.timestamp} IS NOT NULL THEN TRUE WHEN length({s}) <= 10 THEN FALSE END"
     elif name == "date":
         inner = (f"CASE WHEN regexp_full_match({s}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN "
                  f"(CASE WHEN TRY_CAST({s} AS DATE) IS NOT NULL AND NOT starts_with({s}, '0000') THEN TRUE END) "
@@ -234,8 +221,7 @@ def build_max_age(rule, q: SqlContext) -> ValueSql:
     new_s = None if newest is None else newest.timestamp()
 
     def decide(v: Value) -> str:
-        s, n = v.string, v.number
-        ts = f"TRY_CAST({s} AS TIMESTAMPTZ)"
+        s, n, ts = v.string, v.number, v.timestamp
         if newest is None:
             ts_fail = f"({ts} < {sql_timestamp(oldest)})"
             num_fail = f"({n} < {old_s!r})"
@@ -244,8 +230,7 @@ def build_max_age(rule, q: SqlContext) -> ValueSql:
             ts_fail = f"(NOT ({ts} BETWEEN {sql_timestamp(oldest)} AND {sql_timestamp(newest)}))"
             num_fail = f"(NOT ({n} BETWEEN {old_s!r} AND {new_s!r}))"
             near = f"abs({n} - {old_s!r}) < 1e-6 OR abs({n} - {new_s!r}) < 1e-6"
-        string_case = (f"(CASE WHEN regexp_full_match({s}, {sql_string(FAST_TIMESTAMP)}) THEN {ts_fail}::INTEGER "
-                       f"WHEN length({s}) <= 10 THEN 1 END)")
+        string_case = f"(CASE WHEN {ts} IS NOT NULL THEN {ts_fail}::INTEGER WHEN length({s}) <= 10 THEN 1 END)"
         number_case = (f"(CASE WHEN NOT isfinite({n}) OR {n} < {EPOCH_MIN!r} - 1 OR {n} > {EPOCH_MAX!r} + 1 THEN 1 "
                        f"WHEN {n} < {EPOCH_MIN!r} + 1 OR {n} > {EPOCH_MAX!r} - 1 OR {near} THEN NULL "
                        f"ELSE {num_fail}::INTEGER END)")
@@ -278,7 +263,8 @@ def _keys(rule, q: SqlContext) -> KeySql:
         return KeySql([lv.map(key_sql)], wildcard=True)
     if any(f.has_wildcard for f in fields):
         raise ValueError("a composite key cannot use [*] paths; give one [*] path alone")
-    return KeySql([key_sql(q.value(f)) for f in fields])
+    values = [q.value(f) for f in fields]
+    return KeySql([key_sql(v) for v in values], floats=" OR ".join(f"{v.kind} = {KIND_FLOAT}" for v in values))
 
 
 def build_unique(rule, q: SqlContext) -> KeySql:

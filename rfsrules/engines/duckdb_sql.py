@@ -110,6 +110,19 @@ def number_sql(elem: str) -> str:
     return f"TRY_CAST({elem} AS DOUBLE)"
 
 
+FAST_TIMESTAMP = (
+    r"(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}[T ]"
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+)
+"""ISO date-times DuckDB's TIMESTAMPTZ cast reads exactly as ``datetime.fromisoformat`` does; other strings go to Python."""
+
+
+def timestamp_sql(string: str) -> str:
+    """TIMESTAMPTZ of a string in the fast ISO form (NULL for any other string; Python decides those)."""
+    return (f"(CASE WHEN regexp_full_match({string}, {sql_string(FAST_TIMESTAMP)}) "
+            f"THEN TRY_CAST({string} AS TIMESTAMPTZ) END)")
+
+
 class Value:
     """SQL views of one JSON value: ``elem`` (its JSON text, NULL when missing), ``kind``, ``string``,
     ``number`` (DOUBLE), ``big`` (an integer too long to be exact as DOUBLE) and ``present``.
@@ -133,6 +146,13 @@ class Value:
     @property
     def number(self) -> str:
         return self._columns.use("n") if self._columns else number_sql(self.elem)
+
+    @property
+    def timestamp(self) -> str:
+        """TIMESTAMPTZ of a string in the fast ISO form; NULL otherwise (for strings: Python decides)."""
+        if self._columns:
+            return self._columns.use("t")
+        return f"(CASE WHEN {self.kind} = 5 THEN {timestamp_sql(self.string)} END)"
 
     @property
     def big(self) -> str:
@@ -159,19 +179,24 @@ class _Columns:
 
     def use(self, part: str) -> str:
         self.used.add(part)
-        if part == "s":
-            self.used.add("k")
+        self.used.add("k")
+        if part == "t":
+            self.used.add("s")
         return f"{part}{self.index}"
 
-    def definitions(self) -> list[str]:
-        out = []
+    def definitions(self) -> list[list[str]]:
+        """Column definitions in dependency layers: kinds, then strings and numbers, then timestamps."""
+        i = self.index
+        layers: list[list[str]] = [[], [], []]
         if "k" in self.used:
-            out.append(f"{kind_sql(self.elem)} AS k{self.index}")
+            layers[0].append(f"{kind_sql(self.elem)} AS k{i}")
         if "s" in self.used:
-            out.append(f"(CASE WHEN k{self.index} = 5 THEN {string_sql(self.elem)} END) AS s{self.index}")
+            layers[1].append(f"(CASE WHEN k{i} = 5 THEN {string_sql(self.elem)} END) AS s{i}")
         if "n" in self.used:
-            out.append(f"{number_sql(self.elem)} AS n{self.index}")
-        return out
+            layers[1].append(f"(CASE WHEN k{i} IN (3, 4) THEN {number_sql(self.elem)} END) AS n{i}")
+        if "t" in self.used:
+            layers[2].append(f"(CASE WHEN k{i} = 5 THEN {timestamp_sql(f's{i}')} END) AS t{i}")
+        return layers
 
 
 class ListValues:
@@ -273,11 +298,13 @@ class RowModel:
         """``e<n>`` columns taken from the extraction list ``ex``."""
         return [f"ex[{i}] AS e{i}" for i in self.paths.values()]
 
-    def derived_columns(self) -> list[str]:
-        out: list[str] = []
+    def derived_layers(self) -> list[list[str]]:
+        """Derived columns (kinds, strings, numbers, timestamps) in the layers they must be computed in."""
+        out: list[list[str]] = [[], [], []]
         for cols in self.columns.values():
-            out += cols.definitions()
-        return out
+            for layer, defs in zip(out, cols.definitions()):
+                layer += defs
+        return [layer for layer in out if layer]
 
 
 # --- what a compiled rule is -----------------------------------------------------------------------
@@ -307,6 +334,7 @@ class KeySql:
 
     parts: list[str]
     wildcard: bool = False
+    floats: str | None = None  # SQL: TRUE when a key part is a float (its key text is normalised)
 
 
 @dataclass

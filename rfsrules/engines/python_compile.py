@@ -33,8 +33,7 @@ class RuleState:
     """Counts and examples of one rule during a run."""
 
     __slots__ = ("rule", "spec", "index", "level", "severity", "dimension", "counts_record", "violations",
-                 "failures", "examples", "last_key", "status", "error", "error_count", "plugin", "impl",
-                 "passed_records")
+                 "failures", "examples", "last_key", "status", "error", "error_count", "plugin", "impl")
 
     def __init__(self, rule: Rule, spec: CheckSpec | None, index: int, counts_record: bool):
         self.rule = rule
@@ -53,7 +52,6 @@ class RuleState:
         self.error_count = 0
         self.plugin: str | None = None
         self.impl: Any = None
-        self.passed_records = 0
 
 
 def render_message(template: str, values: Mapping[str, Any]) -> str:
@@ -239,7 +237,9 @@ def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileCo
     states: list[RuleState] = []
     collector = Collector(states, max_examples=max_examples, context=context, record_id=record_id,
                           with_lines=track_records)
-    groups: dict[Any, _Group] = {}
+    # the group without ``where`` comes first: it also holds the detection of huge integers in fields that
+    # ``where`` expressions read, which must happen before any ``where`` is evaluated
+    groups: dict[Any, _Group] = {None: _Group(None)}
     needs_digit_scan = False
     for rule in rules:
         spec = registry.get(rule.check)
@@ -260,8 +260,7 @@ def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileCo
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group(where)
-            if where is not None:
-                needs_digit_scan |= _add_detection(group, _where_refs(rule))
+            needs_digit_scan |= _add_detection(groups[None], _where_refs(rule))
         group.rule_indexes.append(st.index)
         builtin = spec.plugin.startswith(BUILTIN_PREFIX)
         if st.level == "value":

@@ -9,7 +9,7 @@ import os
 import sys
 import zlib
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 
 from ..errors import InputError
 from ..results import Reason
@@ -153,8 +153,3 @@ def declared_csv_types(ruleset: Any) -> dict[str, tuple[str, ...]]:
             for path in rule.fields:
                 add(path, rule.params.get("type"))
     return {k: tuple(v) for k, v in types.items()}
-
-
-def iter_records(items: Sequence[Any] | Iterable[Any]) -> Iterator[tuple[int, Any]]:
-    """Number in-memory records from 1 (their position); they are passed through unchanged."""
-    return enumerate(items, 1)

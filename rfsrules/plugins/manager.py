@@ -24,6 +24,7 @@ DEFAULT_PLUGINS = (
     "rfsrules.checks.builtin.records",
     "rfsrules.checks.builtin.batch",
     "rfsrules.engines.python",
+    "rfsrules.engines.duckdb",
 )
 """Built-ins are plugins too; they are registered through the same hooks as third-party ones."""
 

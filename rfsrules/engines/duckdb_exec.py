@@ -1,0 +1,404 @@
+"""Runs a compiled plan: stage 1 (one scan per source), Python decisions for the rows SQL left open,
+duplicates, counts and aggregates (stage 2, over the stored columns), and the example rows."""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from ..io.lines import BLANK, Malformed, decode_json_line, not_an_object, too_long
+from ..paths import MISSING
+from ..results import Reason
+from .duckdb_plan import BLANK as BLANK_CODE, PYTHON_MALFORMED, CompiledRule, Plan
+from .duckdb_sources import ScanSource, max_line_size_for, raw_lines_sql, read_line
+
+POS_SHIFT = 1 << 40
+"""A row's position is ``source index * POS_SHIFT + rowid``: line order across the batch's sources."""
+
+_FETCH = 10000
+
+
+@dataclass
+class SourceState:
+    """A scanned source: its stage-1 table and how row ids map to line numbers."""
+
+    index: int
+    source: ScanSource
+    table: str
+    reject_lines: list[int] = field(default_factory=list)  # sorted physical lines DuckDB rejected
+    max_line_size: int = 0
+    rows: int = 0
+    blanks: int = 0
+
+    def line_of(self, rid: int, stored_line: int | None = None) -> int:
+        """The 1-based line number of row ``rid`` (rejected lines are not rows)."""
+        if stored_line is not None:
+            return int(stored_line)
+        line = rid + 1
+        for rejected in self.reject_lines:
+            if rejected <= line:
+                line += 1
+            else:
+                break
+        return line
+
+
+class RuleErrors:
+    """The first error raised by each rule's Python implementation (the rule's status becomes ``error``)."""
+
+    def __init__(self) -> None:
+        self.errors: dict[int, str] = {}
+
+    def add(self, rule: CompiledRule, exc: BaseException) -> None:
+        self.errors.setdefault(rule.index, f"{type(exc).__name__}: {exc} (plugin {rule.spec.plugin})")
+
+
+# --- stage 1 ---------------------------------------------------------------------------------------
+
+def scan_source(con, plan: Plan, index: int, src: ScanSource, max_line_bytes: int) -> SourceState:
+    """Create ``scan_<index>`` from the source in one parallel scan; collect rejected lines."""
+    state = SourceState(index, src, f"scan_{index}")
+    if src.raw_lines:
+        limit = max_line_size_for(max_line_bytes)
+        _stage1_raw(con, plan, state, limit, max_line_bytes, attempt=0)
+        if any(t == "LINE SIZE OVER MAXIMUM" for _, _, t in src.rejects) and limit < max_line_bytes + 1:
+            _stage1_raw(con, plan, state, max_line_bytes + 1, max_line_bytes, attempt=1)
+    else:
+        sql = plan.stage1_sql(src.sql, raw_lines=False, line_column=src.line_column, max_line_bytes=max_line_bytes)
+        con.execute(f"CREATE TEMP TABLE {state.table} AS {sql}")
+    rows, blanks = con.execute(
+        f"SELECT count(*), count_if(bad = '{BLANK_CODE}') FROM {state.table}").fetchone()
+    state.rows, state.blanks = int(rows or 0), int(blanks or 0)
+    return state
+
+
+def _stage1_raw(con, plan: Plan, state: SourceState, limit: int, max_line_bytes: int, attempt: int) -> None:
+    src = state.source
+    rejects = f"rej_{state.index}_{attempt}"
+    state.max_line_size = limit
+    source_sql = raw_lines_sql(src.path, max_line_size=limit, rejects=rejects)
+    sql = plan.stage1_sql(source_sql, raw_lines=True, line_column=False, max_line_bytes=max_line_bytes)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {state.table} AS {sql}")
+    found = con.execute(f"SELECT line, byte_position, error_type FROM {rejects} ORDER BY line").fetchall()
+    by_line: dict[int, tuple[int, int, str]] = {}
+    for line, pos, kind in found:
+        if line not in by_line or kind == "LINE SIZE OVER MAXIMUM":
+            by_line[int(line)] = (int(line), int(pos), str(kind))
+    src.rejects = sorted(by_line.values())
+    state.reject_lines = [line for line, _, _ in src.rejects]
+
+
+def create_view(con, states: list[SourceState]) -> None:
+    """``scans``: every source's table with ``src``, ``rid`` and ``pos`` columns."""
+    parts = [f"SELECT {s.index} AS src, rowid AS rid, {s.index}::BIGINT * {POS_SHIFT} + rowid AS pos, * FROM {s.table}"
+             for s in states]
+    con.execute("CREATE OR REPLACE TEMP VIEW scans AS " + " UNION ALL ".join(parts))
+
+
+# --- Python decisions ------------------------------------------------------------------------------
+
+def parse_record(raw: str, max_line_bytes: int) -> Any:
+    """The record of a stored JSON text as the Python engine reads it (or a Malformed / BLANK)."""
+    return decode_json_line(raw.encode("utf-8", "surrogatepass"), max_line_bytes)
+
+
+class PythonRules:
+    """The rules' Python implementations, built once, used for undecided rows and for examples."""
+
+    def __init__(self, plan: Plan, ctx, errors: RuleErrors):
+        self.plan = plan
+        self.ctx = ctx
+        self.errors = errors
+        self._impls: dict[int, Any] = {}
+        self._wheres: dict[int, Any] = {}
+
+    def impl(self, rule: CompiledRule) -> Any:
+        if rule.index not in self._impls:
+            self._impls[rule.index] = rule.spec.python(rule.rule, self.ctx)
+        return self._impls[rule.index]
+
+    def fresh(self, rule: CompiledRule) -> Any:
+        return rule.spec.python(rule.rule, self.ctx)
+
+    def where(self, group, record: dict) -> bool:
+        fn = self._wheres.get(group.index)
+        if fn is None:
+            from ..expr import compile_python
+
+            fn = self._wheres[group.index] = compile_python(group.expr)
+        return fn(record) is True
+
+    def failures(self, rule: CompiledRule, record: dict, line: int, impl: Any = None) -> list[tuple]:
+        """The rule's failures on one record: ``(field, value, reason, message)`` tuples."""
+        test = impl if impl is not None else self.impl(rule)
+        if rule.level == "value":
+            out = []
+            for path in rule.rule.fields:
+                if path.has_wildcard:
+                    pairs = path.iter_values(record)
+                else:
+                    pairs = ((path.text, path.getter()(record)),)
+                for where, value in pairs:
+                    if value is MISSING or value is None:
+                        continue
+                    found = test(value)
+                    if found is not None:
+                        out.append((where, value, found[0], found[1]))
+            return out
+        return [tuple(f) for f in (test(record, line) or [])]
+
+
+def decide_rows(con, plan: Plan, states: list[SourceState], python: PythonRules, tmpdir: str,
+                max_line_bytes: int) -> int:
+    """Let Python decide what stage 1 left NULL, and malformed-or-not for suspicious rows; returns rows decided."""
+    undecided = plan.undecided_sql()
+    cols = [g.column for g in plan.groups] + [r.column for r in plan.row_rules]
+    sql = (f"SELECT src, rid, line, raw, sus, {', '.join(cols) if cols else 'NULL AS none'} FROM scans "
+           f"WHERE sus OR (bad IS NULL AND ({undecided}))")
+    by_state = {s.index: s for s in states}
+    fixes_path = os.path.join(tmpdir, "fixes.csv")
+    count = 0
+    groups = {g.column: g for g in plan.groups}
+    rules = {r.column: r for r in plan.row_rules}
+    with open(fixes_path, "w", encoding="utf-8") as out:
+        for row in _stream(con, sql):
+            src, rid, line, raw, sus = row[:5]
+            values = dict(zip(cols, row[5:]))
+            count += 1
+            record = parse_record(raw, max_line_bytes)
+            if sus and (record is BLANK or isinstance(record, Malformed) or type(record) is not dict):
+                out.write(f"{src},{rid},bad,{PYTHON_MALFORMED}\n")
+                continue
+            if type(record) is not dict:
+                continue
+            line_no = by_state[src].line_of(rid, line)
+            for column, value in values.items():
+                if value is not None:
+                    continue
+                if column in groups:
+                    try:
+                        keep = python.where(groups[column], record)
+                    except Exception as exc:  # noqa: BLE001 - a raising where fails its rules
+                        keep = False
+                        for rule in plan.rules:
+                            if rule.group is groups[column]:
+                                python.errors.add(rule, exc)
+                    out.write(f"{src},{rid},{column},{'true' if keep else 'false'}\n")
+                else:
+                    rule = rules[column]
+                    try:
+                        n = len(python.failures(rule, record, line_no))
+                    except Exception as exc:  # noqa: BLE001 - a raising check is an error of its rule
+                        python.errors.add(rule, exc)
+                        n = 0
+                    out.write(f"{src},{rid},{column},{n}\n")
+    if count:
+        _apply_fixes(con, states, plan, fixes_path)
+    return count
+
+
+def _apply_fixes(con, states: list[SourceState], plan: Plan, path: str) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fixes AS SELECT * FROM read_csv('{path}', "
+                "columns={'src': 'INTEGER', 'rid': 'BIGINT', 'col': 'VARCHAR', 'val': 'VARCHAR'}, header=false, "
+                "auto_detect=false, quote='', escape='')")
+    types = {g.column: "BOOLEAN" for g in plan.groups}
+    types.update({r.column: "INTEGER" for r in plan.row_rules})
+    types["bad"] = "VARCHAR"
+    for src, col in con.execute("SELECT DISTINCT src, col FROM fixes").fetchall():
+        table = f"scan_{int(src)}"
+        con.execute(f"UPDATE {table} SET {col} = CAST(f.val AS {types[col]}) FROM fixes f "
+                    f"WHERE f.src = {int(src)} AND f.col = '{col}' AND {table}.rowid = f.rid")
+
+
+def _stream(con, sql: str, params: list | None = None) -> Iterator[tuple]:
+    cursor = con.execute(sql, params or [])
+    while True:
+        rows = cursor.fetchmany(_FETCH)
+        if not rows:
+            return
+        yield from rows
+
+
+# --- duplicates ------------------------------------------------------------------------------------
+
+@dataclass
+class KeyResult:
+    """A ``unique`` rule: counts and its first duplicates ``(pos, first_pos, ordinal, first_ordinal)``."""
+
+    violations: int = 0
+    failures: int = 0
+    examples: list[tuple] = field(default_factory=list)
+
+
+def find_duplicates(con, plan: Plan, states: list[SourceState], max_examples: int | None) -> dict[int, KeyResult]:
+    """For each ``unique`` rule: which rows repeat an earlier key (marked in ``d<i>``) and the first ones."""
+    out: dict[int, KeyResult] = {}
+    for rule in plan.key_rules:
+        col, table = rule.column, f"dup_{rule.index}"
+        checked = plan.checked(rule)
+        if not rule.key.wildcard:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                f"WITH k AS (SELECT src, rid, pos, {col} AS key FROM scans WHERE {checked} AND {col} IS NOT NULL), "
+                f"f AS (SELECT key, min(pos) AS first FROM k GROUP BY key HAVING count(*) > 1) "
+                f"SELECT k.src, k.rid, k.pos, f.first, 0 AS ord, 0 AS first_ord FROM k JOIN f ON k.key = f.key "
+                f"WHERE k.pos > f.first")
+        else:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                f"WITH e AS (SELECT src, rid, pos, unnest({col}) AS key, generate_subscripts({col}, 1) AS ord "
+                f"FROM scans WHERE {checked}), "
+                f"k AS (SELECT *, pos::HUGEINT * 4294967296 + ord AS o FROM e WHERE key IS NOT NULL), "
+                f"f AS (SELECT key, min(o) AS first FROM k GROUP BY key HAVING count(*) > 1) "
+                f"SELECT k.src, k.rid, k.pos, (f.first // 4294967296)::BIGINT AS first, k.ord, "
+                f"(f.first % 4294967296)::BIGINT AS first_ord FROM k JOIN f ON k.key = f.key WHERE k.o > f.first")
+        failures, violations = con.execute(f"SELECT count(*), count(DISTINCT pos) FROM {table}").fetchone()
+        result = KeyResult(int(violations), int(failures))
+        if violations:
+            for state in states:
+                con.execute(f"UPDATE {state.table} SET d{rule.index} = TRUE FROM (SELECT DISTINCT rid FROM {table} "
+                            f"WHERE src = {state.index}) d WHERE {state.table}.rowid = d.rid")
+            limit = "" if max_examples is None else f" LIMIT {int(max_examples)}"
+            result.examples = [tuple(r) for r in con.execute(
+                f"SELECT pos, first, ord, first_ord FROM {table} ORDER BY pos, ord{limit}").fetchall()]
+        out[rule.index] = result
+    return out
+
+
+# --- stage 2 ---------------------------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    """Everything stage 2 counts in one pass over the stored columns."""
+
+    checked: int = 0
+    malformed: int = 0
+    records_failed: int = 0
+    failed_by_dimension: dict[str, int] = field(default_factory=dict)
+    violations: dict[int, int] = field(default_factory=dict)
+    failures: dict[int, int] = field(default_factory=dict)
+    example_pos: dict[int, list[int]] = field(default_factory=dict)
+    parse_pos: list[int] = field(default_factory=list)
+    group_checked: dict[int, int] = field(default_factory=dict)
+
+
+def count_all(con, plan: Plan, max_examples: int | None, key_results: dict[int, KeyResult]) -> Counts:
+    """Counts per rule, per dimension, records failed and the positions of the first failing rows."""
+    def first(cond: str) -> str:
+        if max_examples is None:
+            return f"list(pos) FILTER (WHERE {cond})"
+        if max_examples <= 0:
+            return "NULL"
+        return f"min(pos, {int(max_examples)}) FILTER (WHERE {cond})"
+
+    exprs = ["count_if(bad IS NULL)", f"count_if(bad IS NOT NULL AND bad <> '{BLANK_CODE}')",
+             first(f"bad IS NOT NULL AND bad <> '{BLANK_CODE}'")]
+    counted = [r for r in plan.rules if r.shape in ("row", "key")]
+    for rule in plan.row_rules:
+        fail = plan.failing(rule)
+        exprs += [f"count_if({fail})", f"coalesce(sum({rule.column}) FILTER (WHERE {plan.checked(rule)}), 0)",
+                  first(fail)]
+    for group in plan.groups:
+        exprs.append(f"count_if(bad IS NULL AND {group.column})")
+    any_fail = " OR ".join(plan.failing(r) for r in counted) or "FALSE"
+    exprs.append(f"count_if(bad IS NULL AND ({any_fail}))")
+    dims = sorted({r.dimension for r in counted if r.dimension})
+    for dim in dims:
+        cond = " OR ".join(plan.failing(r) for r in counted if r.dimension == dim)
+        exprs.append(f"count_if(bad IS NULL AND ({cond}))")
+    row = con.execute("SELECT " + ", ".join(exprs) + " FROM scans").fetchone()
+    it = iter(row)
+    counts = Counts(checked=int(next(it) or 0), malformed=int(next(it) or 0), parse_pos=_positions(next(it)))
+    for rule in plan.row_rules:
+        counts.violations[rule.index] = int(next(it) or 0)
+        counts.failures[rule.index] = int(next(it) or 0)
+        counts.example_pos[rule.index] = _positions(next(it))
+    for group in plan.groups:
+        counts.group_checked[group.index] = int(next(it) or 0)
+    counts.records_failed = int(next(it) or 0)
+    for dim in dims:
+        counts.failed_by_dimension[dim] = int(next(it) or 0)
+    for index, result in key_results.items():
+        counts.violations[index] = result.violations
+        counts.failures[index] = result.failures
+    return counts
+
+
+def _positions(value: Any) -> list[int]:
+    return sorted(int(v) for v in value) if value else []
+
+
+def batch_values(con, plan: Plan, rule: CompiledRule) -> dict[str, Any]:
+    """The aggregate values of a batch rule over the rows it checks."""
+    batch = rule.batch
+    names = rule.batch_columns
+    aggs = {name: sql.format(**names) for name, sql in batch.aggregates.items()}
+    select = ", ".join(f"{sql} AS {name}" for name, sql in aggs.items())
+    where = plan.checked(rule)
+    if batch.unnest and names:
+        inner = ", ".join(f"unnest({col}) AS {col}" for col in names.values())
+        sql = f"SELECT {select} FROM (SELECT {inner} FROM scans WHERE {where})"
+    else:
+        sql = f"SELECT {select} FROM scans WHERE {where}"
+    row = con.execute(sql).fetchone()
+    return dict(zip(aggs, row))
+
+
+# --- example rows ----------------------------------------------------------------------------------
+
+def fetch_rows(con, positions: Iterable[int]) -> dict[int, tuple]:
+    """``pos -> (src, rid, line, raw)`` of the stored rows at ``positions``."""
+    wanted = sorted(set(positions))
+    if not wanted:
+        return {}
+    rows = con.execute("SELECT pos, src, rid, line, raw FROM scans WHERE pos IN (SELECT unnest(?::BIGINT[]))",
+                       [wanted]).fetchall()
+    return {int(r[0]): tuple(r[1:]) for r in rows}
+
+
+def rescan_raw(con, state: SourceState, rids: Iterable[int]) -> dict[int, str]:
+    """Raw texts of rows whose text stage 1 did not keep: a plain re-read of the source (no JSON work)."""
+    wanted = sorted(set(rids))
+    if not wanted:
+        return {}
+    src = state.source
+    if src.raw_lines:
+        source_sql = raw_lines_sql(src.path, max_line_size=state.max_line_size, rejects=None, skip_errors=True)
+    else:
+        source_sql = src.sql
+    rows = con.execute(f"SELECT rid, raw FROM (SELECT row_number() OVER () - 1 AS rid, raw FROM {source_sql}) "
+                       f"WHERE rid IN (SELECT unnest(?::BIGINT[]))", [wanted]).fetchall()
+    return {int(r[0]): r[1] for r in rows}
+
+
+def parse_failure(state: SourceState, raw: str | None, code: str, max_line_bytes: int) -> Malformed:
+    """The Python engine's Malformed for a row stage 1 found malformed."""
+    if raw is None:
+        return Malformed(Reason.MALFORMED_JSON.value, "invalid JSON")
+    value = parse_record(raw, max_line_bytes)
+    if isinstance(value, Malformed):
+        return value
+    if type(value) is not dict and value is not BLANK:
+        return not_an_object(value, raw.encode("utf-8", "surrogatepass"))
+    return Malformed(Reason.MALFORMED_JSON.value, "invalid JSON", raw[:80])
+
+
+def reject_failure(state: SourceState, byte_position: int, kind: str, max_line_bytes: int) -> Malformed:
+    """The Python engine's Malformed for a line DuckDB rejected (too long, or not UTF-8)."""
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return too_long(max_line_bytes)
+    data = read_line(state.source.path, byte_position, max_line_bytes)
+    found = decode_json_line(data, max_line_bytes)
+    if isinstance(found, Malformed):
+        return found
+    return Malformed(Reason.INVALID_ENCODING.value, "invalid UTF-8")
+
+
+def merge_positions(a: list[int], b: list[int]) -> list[int]:
+    """Sorted union of two sorted position lists."""
+    out = list(a)
+    for x in b:
+        bisect.insort(out, x)
+    return out

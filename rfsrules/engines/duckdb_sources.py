@@ -1,0 +1,294 @@
+"""Input sources of the DuckDB engine: every source becomes a SQL relation of JSON texts with line numbers.
+
+* JSON Lines files (``.jsonl``/``.ndjson``, any unknown extension) are read by DuckDB as raw lines
+  (``read_csv`` with one VARCHAR column, no quoting), so JSON types, line numbers, blank lines and
+  malformed lines are seen exactly as written. DuckDB's CSV reader also ends lines at a carriage
+  return; a file containing ``\\r`` is first copied with each ``\\r`` turned into ``\\t`` (both are JSON
+  whitespace outside strings and both are forbidden inside them, and the byte count is kept).
+  Gzip files and stdin are decompressed/spooled the same way into a temporary file.
+* CSV files and JSON array files are read by rfsrules' own readers (the Python engine's, so typing and
+  line numbers are identical) and spooled as ``line<0x01>json`` rows.
+* Parquet files, pandas/Polars/Arrow tables and DuckDB relations are read by DuckDB; each row becomes
+  ``to_json(row)`` with its 1-based position as line number. Other iterables are in-memory records.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import mmap
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from ..io.lines import Malformed, not_an_object
+from ..io.sources import GZIP_ERRORS, STDIN, detect_format, is_path_like, unreadable
+from .duckdb_sql import sql_string
+
+DEFAULT_MAX_LINE_SIZE = 2 * 1024 * 1024
+"""DuckDB's own line limit; a larger ``max_line_bytes`` is honoured by rescanning a source that hits it."""
+
+_CHUNK = 1 << 20
+_CR_TO_TAB = bytes.maketrans(b"\r", b"\t")
+PARQUET_EXTENSIONS = (".parquet", ".pq")
+
+
+@dataclass
+class ScanSource:
+    """One source as stage 1 reads it.
+
+    :param label: what violations carry as ``source`` (None for in-memory data).
+    :param name: the entry of ``summary.sources``.
+    :param sql: a relation with column ``raw`` (JSON text) and, if ``line_column``, ``line``.
+    :param raw_lines: raw JSON Lines (rejects, blank lines, BOMs and lenient JSON are handled).
+    :param path: the file DuckDB reads, for re-reading lines (raw_lines sources).
+    :param malformed: ``(line, Malformed)`` found by the Python readers while spooling.
+    :param translated: carriage returns were turned into tabs.
+    """
+
+    label: str | None
+    name: str
+    sql: str = ""
+    raw_lines: bool = False
+    line_column: bool = False
+    path: str | None = None
+    malformed: list[tuple[int, Malformed]] = field(default_factory=list)
+    translated: bool = False
+    size: int = 0
+    rejects: list[tuple[int, int, str]] = field(default_factory=list)  # (line, byte position, error type)
+
+
+def raw_lines_sql(path: str, *, max_line_size: int, rejects: str | None, compression: str | None = None,
+                  skip_errors: bool = False) -> str:
+    """``read_csv`` reading each line of ``path`` as one VARCHAR ``raw`` (NULL for an empty line)."""
+    opts = [
+        "columns={'raw': 'VARCHAR'}", "delim='\\x01'", "quote=''", "escape=''", "header=false",
+        "auto_detect=false", "strict_mode=false", "new_line='\\n'", f"max_line_size={int(max_line_size)}",
+    ]
+    if rejects:
+        opts += ["store_rejects=true", f"rejects_table='{rejects}'", f"rejects_scan='{rejects}_scan'"]
+    elif skip_errors:
+        opts.append("ignore_errors=true")
+    if compression:
+        opts.append(f"compression='{compression}'")
+    return f"read_csv({sql_string(path)}, {', '.join(opts)})"
+
+
+def spooled_sql(path: str) -> str:
+    """``read_csv`` of a spool written by :class:`Spool` (columns ``line``, ``raw``)."""
+    return (f"read_csv({sql_string(path)}, columns={{'line': 'BIGINT', 'raw': 'VARCHAR'}}, delim='\\x01', "
+            f"quote='', escape='', header=false, auto_detect=false, new_line='\\n', max_line_size=2147483647)")
+
+
+class Spool:
+    """Writes records as ``line<0x01>json`` rows; JSON text never holds a raw \\x01, \\r or \\n."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.handle = open(path, "w", encoding="ascii", newline="\n")
+        self.count = 0
+        self._dumps = json.JSONEncoder(ensure_ascii=True, allow_nan=True, default=str, separators=(",", ":")).encode
+
+    def write(self, line: int, record: Any) -> None:
+        self.handle.write(f"{line}\x01{self._dumps(record)}\n")
+        self.count += 1
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def has_carriage_return(path: str) -> bool:
+    """Whether the file contains a ``\\r`` byte (memchr over a memory map)."""
+    if os.path.getsize(path) == 0:
+        return False
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return mm.find(b"\r") >= 0
+
+
+def copy_translated(stream, out_path: str) -> tuple[int, BaseException | None]:
+    """Copy ``stream`` to ``out_path`` with ``\\r`` turned into ``\\t``; returns (complete lines, read error).
+
+    A read error (corrupt gzip) stops the copy after the last complete line, as the Python engine stops.
+    """
+    lines = 0
+    error = None
+    with open(out_path, "wb") as out:
+        tail = b""
+        while True:
+            try:
+                chunk = stream.read(_CHUNK)
+            except GZIP_ERRORS as exc:
+                error = exc
+                break
+            if not chunk:
+                break
+            chunk = chunk.translate(_CR_TO_TAB)
+            cut = chunk.rfind(b"\n")
+            if cut < 0:
+                tail += chunk
+                continue
+            out.write(tail)
+            out.write(chunk[:cut + 1])
+            lines += chunk.count(b"\n", 0, cut + 1)
+            tail = chunk[cut + 1:]
+        if tail and error is None:
+            out.write(tail)
+            lines += 1
+    return lines, error
+
+
+def _kind_of_object(item: Any) -> str | None:
+    module = type(item).__module__ or ""
+    if "duckdb" in module and hasattr(item, "query") and hasattr(item, "columns"):
+        return "relation"
+    for prefix in ("pandas", "polars", "pyarrow"):
+        if module.startswith(prefix):
+            return prefix
+    return None
+
+
+class SourceLoader:
+    """Turns the items of one ``check()`` call into :class:`ScanSource` objects (spooling where needed)."""
+
+    def __init__(self, con, tmpdir: str, ruleset, options):
+        self.con = con
+        self.tmpdir = tmpdir
+        self.ruleset = ruleset
+        self.options = options
+        self.count = 0
+
+    def _tmp(self, suffix: str) -> str:
+        self.count += 1
+        return os.path.join(self.tmpdir, f"src{self.count}{suffix}")
+
+    def load(self, item: Any) -> ScanSource:
+        if is_path_like(item):
+            path = os.fspath(item)
+            if path == STDIN:
+                import sys
+
+                stream = getattr(sys.stdin, "buffer", None)
+                if stream is None:
+                    import io
+
+                    stream = io.BytesIO(sys.stdin.read().encode("utf-8"))
+                return self._jsonl_stream(stream, "<stdin>")
+            return self._file(path)
+        kind = _kind_of_object(item)
+        if kind == "relation":
+            return self._relation(item)
+        if kind is not None:
+            return self._frame(item)
+        return self._records(item)
+
+    # --- files --------------------------------------------------------------------------------------
+
+    def _file(self, path: str) -> ScanSource:
+        lower = path.lower()
+        size = os.path.getsize(path)
+        if lower.endswith(PARQUET_EXTENSIONS):
+            sql = f"(SELECT to_json(t)::VARCHAR AS raw FROM read_parquet({sql_string(path)}) t)"
+            return ScanSource(path, path, sql=sql, size=size)
+        fmt, compressed = detect_format(path)
+        if fmt in ("csv", "json"):
+            return self._python_reader(path, fmt, compressed, size)
+        if compressed:
+            with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
+                return self._jsonl_stream(gz, path, size=size)
+        if has_carriage_return(path):
+            with open(path, "rb") as fh:
+                return self._jsonl_stream(fh, path, size=size)
+        return ScanSource(path, path, raw_lines=True, path=path, size=size)
+
+    def _jsonl_stream(self, stream, label: str, size: int = 0) -> ScanSource:
+        out = self._tmp(".jsonl")
+        lines, error = copy_translated(stream, out)
+        src = ScanSource(label, label, raw_lines=True, path=out, translated=True, size=size)
+        if error is not None:
+            src.malformed.append((lines + 1, unreadable(error)))
+        return src
+
+    def _python_reader(self, path: str, fmt: str, compressed: bool, size: int) -> ScanSource:
+        from ..io import csvfile, jsonarray
+        from ..io.sources import Source, declared_csv_types, open_binary
+
+        source = Source(name=path, kind="file", format=fmt, compressed=compressed, path=path, size=size)
+        out = self._tmp(".spool")
+        spool = Spool(out)
+        src = ScanSource(path, path, line_column=True, path=None, size=size)
+        max_bytes = self.options.max_line_bytes
+        line = 0
+        try:
+            with open_binary(source) as (stream, _position):
+                try:
+                    if fmt == "csv":
+                        items: Iterable = csvfile.iter_csv(stream, field_types=declared_csv_types(self.ruleset),
+                                                          max_line_bytes=max_bytes)
+                    else:
+                        items = jsonarray.iter_json_array(stream, max_line_bytes=max_bytes)
+                    for line, rec in items:
+                        self._spool_item(spool, src, line, rec)
+                except GZIP_ERRORS as exc:
+                    src.malformed.append((line + 1, unreadable(exc)))
+        finally:
+            spool.close()
+        src.sql = spooled_sql(out)
+        return src
+
+    def _spool_item(self, spool: Spool, src: ScanSource, line: int, rec: Any) -> None:
+        from collections.abc import Mapping
+
+        if type(rec) is dict:
+            spool.write(line, rec)
+        elif isinstance(rec, Malformed):
+            src.malformed.append((line, rec))
+        elif isinstance(rec, Mapping):
+            spool.write(line, dict(rec))
+        else:
+            src.malformed.append((line, not_an_object(rec)))
+
+    # --- in-memory ---------------------------------------------------------------------------------
+
+    def _records(self, records: Iterable[Any]) -> ScanSource:
+        out = self._tmp(".spool")
+        spool = Spool(out)
+        src = ScanSource(None, "<memory>", line_column=True)
+        try:
+            for line, rec in enumerate(records, 1):
+                self._spool_item(spool, src, line, rec)
+        finally:
+            spool.close()
+        src.sql = spooled_sql(out)
+        return src
+
+    def _frame(self, frame: Any) -> ScanSource:
+        self.count += 1
+        name = f"rfs_frame_{self.count}"
+        self.con.register(name, frame)
+        return ScanSource(None, "<memory>", sql=f"(SELECT to_json(t)::VARCHAR AS raw FROM {name} t)")
+
+    def _relation(self, relation: Any) -> ScanSource:
+        """A DuckDB relation (of any connection) is written out once through its own connection."""
+        out = self._tmp(".rel")
+        text = relation.query("rfs_rel", "SELECT to_json(rfs_rel)::VARCHAR AS raw FROM rfs_rel")
+        text.write_csv(out, sep="\x01", header=False, quotechar="\x02", escapechar="\x02")
+        sql = (f"read_csv({sql_string(out)}, columns={{'raw': 'VARCHAR'}}, delim='\\x01', quote='', escape='', "
+               f"header=false, auto_detect=false, new_line='\\n', max_line_size=2147483647)")
+        return ScanSource(None, "<memory>", sql=sql)
+
+
+def max_line_size_for(max_line_bytes: int) -> int:
+    """DuckDB's ``max_line_size`` for a first scan: its default, or the rfsrules limit (+1) if smaller."""
+    return min(DEFAULT_MAX_LINE_SIZE, int(max_line_bytes) + 1)
+
+
+def read_line(path: str, byte_position: int, limit: int) -> bytes:
+    """The raw bytes of the line starting at ``byte_position`` (at most ``limit`` bytes)."""
+    with open(path, "rb") as fh:
+        fh.seek(byte_position)
+        data = fh.read(limit + 1)
+    cut = data.find(b"\n")
+    return data if cut < 0 else data[:cut]
+
+
+Progress = Callable[[int, int], None]
