@@ -29,6 +29,7 @@ test: venv
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: venv
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) benchmarks/run_check.py
 
 clean:

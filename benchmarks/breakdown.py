@@ -73,11 +73,12 @@ def main(argv: list[str] | None = None) -> None:
     ruleset = load_ruleset(str(RULESET))
     noop = CheckRegistry([replace(spec, python=_noop(spec)) for spec in default_registry()])
     data = str(args.data)
+    one = {"engine": "python", "jobs": 1, "ref_time": ref, "measure_resources": False}
     variants = {
         "orjson parse-only loop": lambda: _parse_only(args.data),
-        "engine, no rules": lambda: check(data, replace(ruleset, rules=()), ref_time=ref, measure_resources=False),
-        "engine, no-op checks": lambda: check(data, ruleset, ref_time=ref, measure_resources=False, registry=noop),
-        "engine, real checks": lambda: check(data, ruleset, ref_time=ref, measure_resources=False),
+        "engine, no rules": lambda: check(data, replace(ruleset, rules=()), **one),
+        "engine, no-op checks": lambda: check(data, ruleset, registry=noop, **one),
+        "engine, real checks": lambda: check(data, ruleset, **one),
     }
     best: dict[str, float] = {}
     for _ in range(args.repeat):

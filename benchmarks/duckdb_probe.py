@@ -28,9 +28,10 @@ REF_TIME = "2026-01-15T12:00:00Z"
 REF = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
 
 RAW_LINES = (
-    "read_csv({path}, columns={{'raw': 'VARCHAR'}}, delim='\\x01', quote='', escape='', header=false, "
-    "auto_detect=false, strict_mode=false, new_line='\\n', store_rejects=true)"
+    "read_csv({path}, columns={{'raw': 'VARCHAR'}}, delim='\x01', quote='', escape='', header=false, "
+    "auto_detect=false, strict_mode=true, new_line='\\n', store_rejects=true)"
 )
+"""How the engine reads JSON Lines (rfsrules.engines.duckdb_sources.raw_lines_sql): one raw line per row."""
 
 
 def data_path(rows: int) -> Path:
@@ -100,12 +101,13 @@ def read_variants(path: Path) -> None:
         "raw + row_number": f"select max(rn) from (select row_number() over () rn, raw from {raw})",
         "raw json_valid": f"select count_if(json_valid(raw)) from {raw}",
         "raw json_extract list (7 paths)": (
-            f"select count(e[1]), count(e[7]) from (select json_extract(raw, ['$.id','$.timestamp','$.data',"
-            f"'$.data.value','$.data.status','$.user_id','$.session_id']) e from {raw})"),
+            f"select count(e[1]), count(e[7]) from (select case when json_valid(raw) then json_extract(raw, "
+            f"['$.id','$.timestamp','$.data','$.data.value','$.data.status','$.user_id','$.session_id']) end e "
+            f"from {raw})"),
         "raw json_type x7": (
             f"select count(json_type(raw,'$.id')), count(json_type(raw,'$.timestamp')), count(json_type(raw,'$.data')),"
             f"count(json_type(raw,'$.data.value')), count(json_type(raw,'$.data.status')),"
-            f"count(json_type(raw,'$.user_id')), count(json_type(raw,'$.session_id')) from {raw}"),
+            f"count(json_type(raw,'$.user_id')), count(json_type(raw,'$.session_id')) from {raw} where json_valid(raw)"),
         "raw suspicious regex": (
             f"select count_if(regexp_matches(raw, '(?i)[:,\\[]\\s*-?(?:nan|inf)|,\\s*[}}\\]]|[eE]\\+?[0-9]{{3}}')) from {raw}"),
     }
@@ -142,13 +144,7 @@ con = duckdb.connect()
 print(con.sql(f"select count(*) from read_json('{sys.argv[1]}', format='newline_delimited', ignore_errors=true)").fetchall())
 """
 
-ENGINE = """
-import sys
-from rfsrules.runner import check
-r = check(sys.argv[1], sys.argv[2], engine=sys.argv[3], ref_time=sys.argv[4], max_examples=20)
-s = r.summary
-print(s.records_total, s.records_malformed, [(x.id, x.violations) for x in r.rules])
-"""
+CLI = ["-m", "rfsrules", "check", "--format", "json", "--quiet", "--fail-on", "none"]
 
 SEVEN_RULES = """\
 rfsrules: 1
@@ -166,49 +162,60 @@ rules:
 """
 
 
-def run_child(args: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS bytes and stdout of one child process."""
+def run_child(args: list[str]) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user + system), peak RSS bytes and stdout of one child process."""
     code = (
         "import resource, subprocess, sys, time, json\n"
         "t = time.perf_counter()\n"
         "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "dt = time.perf_counter() - t\n"
-        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
-        "print(json.dumps([dt, rss, p.stdout[-2000:], p.stderr[-2000:], p.returncode]))\n"
+        "ru = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(json.dumps([dt, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024, p.stdout[-2000:],"
+        " p.stderr[-2000:], p.returncode]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
-    dt, rss, stdout, stderr, rc = json.loads(out.stdout)
-    if rc != 0:
+    dt, cpu, rss, stdout, stderr, rc = json.loads(out.stdout)
+    if rc not in (0, 1):
         raise SystemExit(f"child failed ({rc}): {' '.join(args)}\n{stderr}")
-    return dt, rss, stdout.strip()
+    return dt, cpu, rss, stdout.strip()
 
 
-def compare(path: Path, repeats: int = 3, engines: tuple[str, ...] = ("duckdb",)) -> dict:
-    """Whole-process timings: plain DuckDB read, hand-written SQL, and rfsrules engines; median of repeats."""
-    ruleset = DATA / "seven-rules.yaml"
-    ruleset.write_text(SEVEN_RULES, encoding="utf-8")
+def compare(path: Path, repeats: int = 3, engines: tuple[str, ...] = ("duckdb",), rules: str = "seven") -> dict:
+    """Whole-process timings: plain DuckDB read, hand-written SQL and ``rfsrules check --engine E``.
+
+    Runs are interleaved; the median wall time, the CPU time of that run and the peak RSS are reported.
+    """
+    if rules == "seven":
+        ruleset = DATA / "seven-rules.yaml"
+        ruleset.write_text(SEVEN_RULES, encoding="utf-8")
+    else:
+        ruleset = Path(rules)
     rows = sum(1 for _ in path.open("rb"))
     variants = {
         "plain read (read_json count)": [sys.executable, "-c", PLAIN_READ, str(path)],
         "hand-written DuckDB SQL": [sys.executable, "-c", HAND_SQL, str(path)],
     }
     for engine in filter(None, engines):
-        variants[f"rfsrules engine={engine}"] = [sys.executable, "-c", ENGINE, str(path), str(ruleset), engine, REF_TIME]
-    times: dict[str, list[float]] = {k: [] for k in variants}
+        variants[f"rfsrules check --engine {engine}"] = [
+            sys.executable, *CLI, "--engine", engine, "--ref-time", REF_TIME, "-r", str(ruleset), str(path)]
+    runs: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
     rss: dict[str, int] = {k: 0 for k in variants}
-    outputs: dict[str, str] = {}
     for _ in range(repeats):
         for name, args in variants.items():
-            dt, peak, out = run_child(args)
-            times[name].append(dt)
+            dt, cpu, peak, _out = run_child(args)
+            runs[name].append((dt, cpu))
             rss[name] = max(rss[name], peak)
-            outputs[name] = out
     result = {}
+    base = statistics.median(t for t, _ in runs["plain read (read_json count)"])
+    hand = statistics.median(t for t, _ in runs["hand-written DuckDB SQL"])
+    print(f"{rows:,} rows, {path.stat().st_size / 2**20:.0f} MiB, ruleset {ruleset.name}")
     for name in variants:
-        med = statistics.median(times[name])
-        result[name] = {"seconds": med, "records_per_second": rows / med, "peak_rss_mib": rss[name] / 2**20}
-        print(f"{name:32s} {med:7.3f}s {rows / med:12,.0f} rec/s  peak RSS {rss[name] / 2**20:7.1f} MiB")
-        print(f"    {outputs[name][:400]}")
+        med = statistics.median(t for t, _ in runs[name])
+        cpu = min(c for t, c in runs[name] if t == med)
+        result[name] = {"seconds": med, "cpu_seconds": cpu, "records_per_second": rows / med,
+                        "peak_rss_mib": rss[name] / 2**20, "vs_plain_read": base / med, "vs_hand_sql": hand / med}
+        print(f"{name:32s} {med:7.3f}s (cpu {cpu:6.2f}s) {rows / med:12,.0f} rec/s  peak RSS "
+              f"{rss[name] / 2**20:7.1f} MiB  rate vs plain read {base / med:5.2f}x  vs hand SQL {hand / med:5.2f}x")
     return result
 
 
@@ -218,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--engines", default="duckdb", help="comma-separated rfsrules engines to time")
+    parser.add_argument("--ruleset", default="seven", help="'seven' (the issue's seven rules) or a ruleset path")
     args = parser.parse_args(argv)
     path = data_path(args.rows)
     if args.command == "generate" or not path.exists():
@@ -227,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "read":
         read_variants(path)
     elif args.command == "compare":
-        compare(path, args.repeats, tuple(args.engines.split(",")))
+        compare(path, args.repeats, tuple(args.engines.split(",")), args.ruleset)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,13 @@ malformed JSON. Because every bad record has exactly one problem and duplicates 
 earlier good record, the generator knows the exact count each rule of ``rulesets/pipeline-events.yaml``
 must report; it writes them beside the data as ``<name>.expected.json``.
 
+The benchmark sizes are 100k, 1M and 10M rows (``events-100k.jsonl``, ``events-1m.jsonl``,
+``events-10m.jsonl``, about 15 MiB, 151 MiB and 1.5 GiB).
+
 Usage::
 
     python benchmarks/generate.py --rows 1000000 --bad 0.1 --seed 42 --out benchmarks/data/events-1m.jsonl
+    python benchmarks/generate.py --rows 10000000          # benchmarks/data/events-10m.jsonl
 """
 
 from __future__ import annotations
@@ -126,14 +130,26 @@ def expected_path_for(data: Path) -> Path:
     return data.with_name(data.name.split(".")[0] + ".expected.json")
 
 
+def data_path_for(rows: int) -> Path:
+    """The conventional data file of a size: ``events-100k.jsonl``, ``events-1m.jsonl``, ``events-10m.jsonl``."""
+    if rows % 1_000_000 == 0:
+        label = f"{rows // 1_000_000}m"
+    elif rows % 1000 == 0:
+        label = f"{rows // 1000}k"
+    else:
+        label = str(rows)
+    return Path(__file__).resolve().parent / "data" / f"events-{label}.jsonl"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--bad", type=float, default=0.1, help="share of records with one injected problem")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--ref-time", default=REF_TIME)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "data" / "events-1m.jsonl")
+    parser.add_argument("--out", type=Path, help="default: benchmarks/data/events-<size>.jsonl")
     args = parser.parse_args(argv)
+    args.out = args.out or data_path_for(args.rows)
     doc = generate(args.rows, args.bad, args.seed, args.out, args.ref_time)
     print(json.dumps({"out": str(args.out), "records_malformed": doc["records_malformed"],
                       "injected": doc["injected"]}, indent=2))

@@ -46,13 +46,17 @@ WILDCARD: Any = _Wildcard()
 
 _TOKEN = re.compile(
     r"""
-      (?P<name>[A-Za-z_$@][\w$@-]*)           # plain key
+      (?P<name>(?:[^\W\d]|[$@])[\w$@-]*)     # plain key: a letter (any script), _, $ or @ first
     | \[(?P<index>-?\d+)\]                    # [3]
     | \[(?P<star>\*)\]                        # [*]
     | \[(?P<q>["'])(?P<quoted>(?:(?!(?P=q)).)*)(?P=q)\]   # ["a.b"]
     """,
     re.VERBOSE,
 )
+
+
+_PLAIN_KEY = re.compile(r"(?:[^\W\d]|[$@])[\w$@-]*")
+"""A key that a path may write bare (``data``, ``user-id``, ``名前``); others are written ``["a.b"]``."""
 
 
 class PathSyntaxError(ValueError):
@@ -180,7 +184,7 @@ def append_segment(prefix: str, seg: Any) -> str:
 def _fmt(prefix: str, seg: Any) -> str:
     if type(seg) is int:
         return f"{prefix}[{seg}]"
-    if re.fullmatch(r"[A-Za-z_$@][\w$@-]*", seg):
+    if _PLAIN_KEY.fullmatch(seg):
         return f"{prefix}.{seg}" if prefix else seg
     return f'{prefix}["{seg}"]'
 

@@ -31,6 +31,7 @@ class Summary:
     passed: bool = True
     fail_on: str = "high"
     engine: str = "python"
+    engine_reason: str | None = None  # why this engine ran (``auto``'s choice, or "requested explicitly")
     duration_seconds: float = 0.0
     peak_memory_bytes: int | None = None
     ref_time: str | None = None
@@ -52,6 +53,7 @@ class Summary:
             "passed": self.passed,
             "fail_on": self.fail_on,
             "engine": self.engine,
+            "engine_reason": self.engine_reason,
             "duration_seconds": self.duration_seconds,
             "peak_memory_bytes": self.peak_memory_bytes,
             "ref_time": self.ref_time,

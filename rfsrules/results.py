@@ -89,11 +89,12 @@ PARSE_RULE_ID = "parse"
 
 
 def json_safe(value: Any) -> Any:
-    """A JSON-serialisable copy of a record value (MISSING becomes None, NaN/inf become strings)."""
+    """A JSON-serialisable copy of a record value (MISSING becomes None; NaN and infinities become the
+    strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``, as JavaScript writes them)."""
     if value is MISSING:
         return None
     if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, Mapping):

@@ -44,7 +44,7 @@ def check(
     data: Any,
     ruleset: "Ruleset | str | os.PathLike",
     *,
-    engine: str = "python",
+    engine: str = "auto",
     ref_time: datetime | str | None = None,
     metadata: Mapping[str, Any] | None = None,
     context: Mapping[str, Any] | None = None,
@@ -56,13 +56,16 @@ def check(
     progress: Callable[[int, int], None] | None = None,
     max_line_bytes: int | None = None,
     measure_resources: bool = True,
+    jobs: int | None = None,
 ) -> "Report | list[Report]":
     """Check ``data`` against ``ruleset`` and return the gated :class:`~rfsrules.report.Report`.
 
     :param data: a path (``.jsonl``/``.ndjson``/``.json``/``.csv``, optionally ``.gz``), a list of paths,
         ``"-"`` for JSON Lines on stdin, or an iterable of dicts (``line`` is then the 1-based position).
     :param ruleset: a loaded :class:`~rfsrules.ruleset.model.Ruleset` or a path to a YAML ruleset.
-    :param engine: a registered engine name (``python``; others come from plugins).
+    :param engine: ``auto`` (default: DuckDB for large files when installed and able to run every rule,
+        else Python; see ``rfsrules.engines.auto``) or a registered engine name (``python``, ``duckdb``,
+        plugins). ``report.summary.engine`` names the engine that ran, ``engine_reason`` says why.
     :param ref_time: reference time for freshness checks (datetime or ISO string; default now, UTC).
     :param metadata: the batch metadata mapping checked by ``metadata_rules``.
     :param context: merged into every violation and the report.
@@ -72,6 +75,10 @@ def check(
     :param keep_going: recorded in the options; a raising check always leaves the others running.
     :param per_file: one report per source (returns a list) instead of one batch.
     :param progress: ``progress(bytes_read, bytes_total)``, called at most ~10 times a second.
+    :param jobs: processes the Python engine may use: plain JSON Lines files are split into byte ranges
+        at line boundaries and checked in parallel, with the same report as one process (other inputs,
+        and rulesets with plugin record checks, run in one process). None: every CPU for inputs of
+        ``rfsrules.engines.auto.PARALLEL_MIN_BYTES`` or more, else 1.
     :raises InputError: a file cannot be read (``cannot read 'x.jsonl': No such file or directory``).
     :raises EngineUnsupportedError: the engine cannot run some rule; raised before any data is read.
     """
@@ -86,6 +93,19 @@ def check(
 
         manager = manager_for_ruleset(loaded, base=manager)
         registry = manager.checks
+    items = as_source_items(data)
+    reason = "requested explicitly"
+    if engine == "auto":
+        from .engines.auto import choose_engine
+
+        choice = choose_engine(items, loaded, manager.engines, registry)
+        engine, reason = choice.engine, choice.reason
+    if jobs is None:
+        from .engines.auto import choose_jobs
+
+        jobs = choose_jobs(items) if engine == "python" else 1
+        if jobs > 1:
+            reason += f"; {jobs} processes"
     if engine in manager.engines and registry is not manager.checks:
         runner = manager.engines[engine].factory(registry)
     else:
@@ -103,11 +123,11 @@ def check(
     options = RunOptions(
         ref_time=parse_ref_time(ref_time), max_examples=max_examples, fail_on=fail_on,
         metadata=dict(metadata) if metadata is not None else None, context=dict(context or {}),
-        keep_going=keep_going, progress=progress, measure_resources=measure_resources,
+        keep_going=keep_going, progress=progress, measure_resources=measure_resources, jobs=max(1, int(jobs)),
         **({"max_line_bytes": max_line_bytes} if max_line_bytes is not None else {}))
-    items = as_source_items(data)
     resolve_sources([item for item in items if is_path_like(item)])  # every file readable before any is read
     reports = [runner.run(loaded, [item], options) for item in items] if per_file else [runner.run(loaded, items, options)]
     for report in reports:
+        report.summary.engine_reason = reason
         manager.notify_batch_checked(report, loaded)
     return reports if per_file else reports[0]

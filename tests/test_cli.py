@@ -269,7 +269,7 @@ def test_metadata_errors(work):
     result = check("good.jsonl", "-r", "mini.yaml", "--metadata", "list.json")
     assert result.exit_code == 2
     assert result.stderr == ("rfsrules: error: metadata file 'list.json' must hold a mapping "
-                             "(a JSON object), not list\n")
+                             "(a JSON object), not a list\n")
     result = check("good.jsonl", "-r", "mini.yaml", "--metadata", "absent.json")
     assert result.exit_code == 2
     assert result.stderr == ("rfsrules: error: cannot read metadata file 'absent.json': "

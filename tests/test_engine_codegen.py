@@ -48,7 +48,8 @@ def test_generated_source_holds_no_ruleset_text():
     plan = compile_rules(rules, default_registry(), CompileContext(ref_time=REF), max_examples=5, context={},
                          record_id=parse_path("zzRecordId"))
     source = plan.source
-    assert "def process(rec, line):" in source
+    assert "def process_block(block, line, slow, notobj, *," in source
+    assert "def process_exact(rec, line, *," in source
     assert not re.search(r"zz|424242|987654|31337|7h", source, re.IGNORECASE)
     strings = [tok.string for tok in tokenize.generate_tokens(io.StringIO(source).readline)
                if tok.type == tokenize.STRING]

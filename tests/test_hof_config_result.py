@@ -217,7 +217,7 @@ def test_log_entry_shape_and_json_safety():
     assert entry["timestamp"].endswith("Z") and datetime.fromisoformat(entry["timestamp"]).tzinfo is not None
     assert entry["when"] == "2024-01-15T10:00:00.000Z"
     assert entry["color"] == "red" and entry["error"] == "ValueError: x"
-    assert entry["values"] == [1, "nan"] and entry["tags"] == ["a", "b"]
+    assert entry["values"] == [1, "NaN"] and entry["tags"] == ["a", "b"]
     assert entry["violation"]["rule_id"] == "r" and entry["violation"]["line"] == 3
     json.dumps(entry, allow_nan=False)
 

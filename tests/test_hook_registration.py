@@ -134,7 +134,7 @@ def test_hook_rfsrules_register_engines():
     plugin = make_plugin("echo", rfsrules_register_engines=lambda: [EngineSpec(name="echo", factory=EchoEngine)])
     manager = PluginManager(extra_plugins=[plugin], env={}).load()
     assert manager.engines["echo"].plugin == "echo"
-    assert sorted(manager.engines) == ["echo", "python"]
+    assert sorted(manager.engines) == ["duckdb", "echo", "python"]
     engine = manager.engine("echo")
     assert isinstance(engine, EchoEngine) and engine.registry is manager.checks
 

@@ -82,7 +82,7 @@ def test_all_errors_of_a_file_are_reported_together():
     assert issues(BAD) == [
         (3, 10, "RFL002", "version: expected a version string like 1.2.0 (quote it), got number 1.0"),
         (4, 1, "RFL001", "unknown key 'severty' in ruleset"),
-        (6, 9, "RFL002", "id: 'a b' is not an id made of letters, digits and _ . : -"),
+        (6, 9, "RFL002", "id: 'a b' is not an id made of ASCII letters, digits and _ . : -"),
         (7, 12, "RFL003", "unknown check 'rnage' (did you mean 'range'?)"),
         (12, 10, "RFL006", "min (5) is greater than max (1)"),
         (14, 5, "RFL001", "unknown key 'sevirity' in rule (did you mean 'severity'?)"),

@@ -88,7 +88,7 @@ def test_metadata_expressions_use_metadata_fields():
     ]
 
 
-def test_multiline_expression_errors_point_at_the_value_start():
+def test_multiline_expression_errors_point_at_the_character():
     text = rule("- id: e\n  check: expression\n  expr: >\n    amount >\n    AND\n")
     got = issues(text)
-    assert [(line, col, code) for line, col, code, _ in got] == [(13, 11, "RFL007")]
+    assert [(line, col, code) for line, col, code, _ in got] == [(15, 7, "RFL007")]  # the AND

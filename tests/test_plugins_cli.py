@@ -27,6 +27,8 @@ rfsrules.checks.builtin.batch 0.1.0 (built-in, from rfsrules)
     checks: duplicate_rate, null_rate, row_count, statistic
 rfsrules.engines.python 0.1.0 (built-in, from rfsrules)
     engines: python
+rfsrules.engines.duckdb 0.1.0 (built-in, from rfsrules)
+    engines: duckdb
 """
 
 

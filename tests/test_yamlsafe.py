@@ -66,9 +66,11 @@ def test_exact_offsets_for_plain_and_quoted_single_line_scalars():
     _, loc = parse_yaml("a: x > 1\nb: 'x > 1'\nc: \"x\\t1\"\nd: |\n  x\n")
     assert loc.child("a").pos.at(2)[1:3] == (1, 6)
     assert loc.child("b").pos.at(2)[1:3] == (2, 7)
-    # escapes and block scalars are not exact: errors go to the value start
-    assert loc.child("c").pos.at(2)[1:3] == (3, 4)
-    assert loc.child("d").pos.at(2)[1:3] == (4, 4)
+    # single-line escapes are mapped: "x\t1" has its '1' (character 2) at column 8
+    assert loc.child("c").pos.at(2)[1:3] == (3, 8)
+    # block scalars are mapped line by line: character 2 is the end of "x" on line 5
+    assert loc.child("d").pos.at(0)[1:3] == (5, 3)
+    assert loc.child("d").pos.at(2)[1:3] == (5, 4)
 
 
 def test_duplicate_keys_are_errors():

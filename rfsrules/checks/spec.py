@@ -12,6 +12,10 @@ Python implementation protocols, by ``CheckSpec.level``:
 ``batch``
     ``spec.python(rule, ctx) -> accumulator`` with ``add(record)`` (called per checked record unless
     ``accumulator.needs_records`` is False), ``merge(other)`` and ``finish(records_checked) -> list[CheckFailure]``.
+    Optionally ``accumulator.values_of`` (a plain ``FieldPath``) with ``add_values(values)``: the engine may
+    then pass, instead of records, the value at that path (MISSING when absent) of each checked record, in
+    order and in runs (the Python engine hands over one list per block of lines). For ``--jobs`` runs the
+    accumulator must be picklable; ``merge`` combines the accumulators of consecutive parts of the batch.
 
 A ``CheckFailure`` is ``(field, value, reason, message)``; ``field`` is the concrete path (``items[2].sku``) or None.
 """
@@ -58,6 +62,9 @@ class CheckSpec:
     :param fields: ``none``, ``one`` (``field:``), ``many`` (``fields:`` or ``field:``) or ``optional``.
     :param python: builds the Python implementation (required: it defines the semantics).
     :param validate: extra semantic checks ``validate(params) -> [(param_name_or_None, message)]``.
+    :param validate_fields: checks of the rule's parsed field paths, ``validate_fields(fields) -> [message]``
+        (for example "a composite key cannot use ``[*]`` paths"); ``rfsrules lint`` reports each
+        message at the rule's ``field``/``fields`` key.
     :param example: a YAML rule using the check (linted by the test-suite).
     :param failing_record: a record the example flags, for the docs.
     :param preceding_records: records that come before ``failing_record`` in the documented example
@@ -79,6 +86,7 @@ class CheckSpec:
     default_severity: str = "medium"
     default_dimension: str = "accuracy"
     validate: Callable[[Mapping[str, Any]], list[tuple[str | None, str]]] | None = None
+    validate_fields: Callable[[tuple[Any, ...]], list[str]] | None = None
     example: str = ""
     failing_record: Mapping[str, Any] | None = None
     preceding_records: tuple[Mapping[str, Any], ...] = ()

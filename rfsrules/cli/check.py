@@ -70,7 +70,15 @@ def command(
              f"json/junit/markdown (default {KEPT_EXAMPLES_DEFAULT}). Counts are always exact.")] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="Print no report (only errors on stderr); the exit code tells the result.")] = False,
-    engine: Annotated[str, typer.Option("--engine", "-e", metavar="NAME", help="Engine that runs the rules.")] = "python",
+    engine: Annotated[str, typer.Option(
+        "--engine", "-e", metavar="NAME",
+        help="Engine that runs the rules: auto (DuckDB for large files when installed, else python), "
+             "python, duckdb or a plugin's.")] = "auto",
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, metavar="N", show_default=False,
+        help="Processes the python engine may use: plain .jsonl files are split at line boundaries and "
+             "checked in parallel, with the same report as one process (default: every CPU for inputs "
+             "of 16 MiB or more, else 1).")] = None,
     metadata: Annotated[Optional[str], typer.Option(
         "--metadata", metavar="FILE", help="Batch metadata (a JSON or YAML mapping) checked by metadata_rules.")] = None,
     meta: Annotated[Optional[list[str]], typer.Option(
@@ -83,7 +91,11 @@ def command(
         help="A rule whose check raised fails the gate (exit 1) instead of stopping with exit 2.")] = False,
     context: Annotated[Optional[list[str]], typer.Option(
         "--context", metavar="KEY=VALUE",
-        help="Add KEY to every violation and to the report (repeatable; VALUE typed as JSON when it parses).")] = None,
+        help="Record KEY in the report's context (repeatable; VALUE typed as JSON when it parses).")] = None,
+    max_line_bytes: Annotated[Optional[str], typer.Option(
+        "--max-line-bytes", metavar="SIZE",
+        help="Longest accepted line (or JSON-array element), e.g. 64MiB; longer ones are malformed "
+             "(default 16MiB).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Check DATA against a ruleset and print a report.
@@ -96,6 +108,7 @@ def command(
             data=data, ruleset=ruleset, fmt=fmt.value, output=output, fail_on=fail_on.value,
             ref_time=ref_time, max_examples=max_examples, quiet=quiet, engine=engine,
             metadata=metadata, meta=meta, per_file=per_file, keep_going=keep_going, context=context,
+            max_line_bytes=max_line_bytes, jobs=jobs,
         )
     raise typer.Exit(int(code))
 
@@ -103,9 +116,9 @@ def command(
 def run_check(
     *, data: list[str], ruleset: str, fmt: str = "text", output: str | None = None,
     fail_on: str = "high", ref_time: str | None = None, max_examples: int | None = None,
-    quiet: bool = False, engine: str = "python", metadata: str | None = None,
+    quiet: bool = False, engine: str = "auto", metadata: str | None = None,
     meta: list[str] | None = None, per_file: bool = False, keep_going: bool = False,
-    context: list[str] | None = None,
+    context: list[str] | None = None, max_line_bytes: str | None = None, jobs: int | None = None,
 ) -> ExitCode:
     """Everything ``rfsrules check`` does after option parsing; returns the exit code.
 
@@ -120,6 +133,7 @@ def run_check(
     if overrides:
         metadata_map = {**(metadata_map or {}), **overrides}
     context_map = parse_assignments(context, "--context")
+    line_limit = _line_limit(max_line_bytes)
     _check_inputs(data)
     loaded = _load_ruleset(ruleset)
     _check_engine(engine, quiet)
@@ -131,7 +145,7 @@ def run_check(
         result = run(
             data[0] if len(data) == 1 else list(data), loaded, engine=engine, ref_time=reference,
             metadata=metadata_map, context=context_map or None, max_examples=kept, fail_on=fail_on,
-            keep_going=keep_going, per_file=per_file, progress=progress,
+            keep_going=keep_going, per_file=per_file, progress=progress, max_line_bytes=line_limit, jobs=jobs,
         )
     reports = list(result) if isinstance(result, (list, tuple)) else [result]
     for report in reports:
@@ -164,6 +178,21 @@ def run_check(
     return ExitCode.OK if all(r.summary.passed for r in reports) else ExitCode.CHECK_FAILED
 
 
+def _line_limit(text: str | None) -> int | None:
+    """``--max-line-bytes``: a size such as ``64MiB`` or a number of bytes (at least 1 KiB)."""
+    if text is None:
+        return None
+    from ..units import parse_size
+
+    try:
+        size = parse_size(int(text) if text.strip().isdigit() else text)
+    except ValueError as exc:
+        raise UsageError(f"invalid --max-line-bytes {text!r}: {exc}") from None
+    if size < 1024:
+        raise UsageError(f"invalid --max-line-bytes {text!r}: give at least 1KiB")
+    return size
+
+
 def _check_inputs(data: list[str]) -> None:
     if sum(1 for d in data if d == "-") > 1:
         raise UsageError("'-' (stdin) may be given only once")
@@ -193,8 +222,8 @@ def _check_engine(name: str, quiet: bool) -> None:
     if not quiet:
         for problem in manager.load_errors:
             typer.echo(f"rfsrules: warning: {problem}", err=True)
-    if name not in manager.engines:
-        raise UnknownNameError("engine", name, manager.engines)
+    if name != "auto" and name not in manager.engines:
+        raise UnknownNameError("engine", name, list(manager.engines) + ["auto"])
 
 
 def _total_bytes(data: list[str]) -> int:

@@ -123,6 +123,8 @@ def load_metadata_file(path: str) -> dict[str, Any]:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read metadata file {path!r}: {exc.strerror or exc}") from None
+    if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as Windows editors write it
+        raw = raw[3:]
     suffix = Path(path).suffix.lower()
     data: Any
     if suffix == ".json":
@@ -140,8 +142,9 @@ def load_metadata_file(path: str) -> dict[str, Any]:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise UsageError(f"metadata file {path!r} is not valid YAML or JSON: {first}") from None
     if not isinstance(data, dict):
-        raise UsageError(f"metadata file {path!r} must hold a mapping (a JSON object), "
-                         f"not {type(data).__name__}")
+        kind = {list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number",
+                type(None): "null (the file is empty)"}.get(type(data), type(data).__name__)
+        raise UsageError(f"metadata file {path!r} must hold a mapping (a JSON object), not {kind}")
     return data
 
 

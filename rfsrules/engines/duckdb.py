@@ -24,7 +24,7 @@ import time
 from typing import Any, Iterable
 
 from ..checks.spec import CheckRegistry, CompileContext
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from ..io.lines import Malformed
 from ..paths import MISSING
 from ..plugins.hookspecs import hookimpl
@@ -35,7 +35,7 @@ from ..ruleset.model import Ruleset
 from .api import EngineSpec, RunOptions
 from .duckdb_exec import (
     POS_SHIFT, PythonRules, RuleErrors, SourceState, batch_values, count_all, create_view, decide_rows,
-    fetch_rows, find_duplicates, parse_failure, parse_record, reject_failure, rescan_raw, scan_source,
+    fetch_rows, find_duplicates, malformed_of, parse_record, reject_failure, rescan_raw, scan_source,
 )
 from .duckdb_plan import ENGINE_NAME, CompiledRule, Plan, compile_plan, sql_context, unsupported_issues
 
@@ -43,7 +43,15 @@ MISSING_EXTRA = "the duckdb engine needs the 'duckdb' extra: pip install 'rfsrul
 MEMORY_LIMIT_ENV = "RFSRULES_DUCKDB_MEMORY_LIMIT"
 THREADS_ENV = "RFSRULES_DUCKDB_THREADS"
 DEFAULT_MEMORY_LIMIT = "320MB"
-"""DuckDB's buffer memory (tables, hash tables); beyond it the scan table spills to the temp directory."""
+"""DuckDB's buffer memory (tables, hash tables) for ordinary inputs; beyond it DuckDB spills to disk."""
+BIG_MEMORY_LIMIT = "560MB"
+DISK_THRESHOLD = 300 * 1024 * 1024
+"""Inputs larger than this (bytes, gzip counted 6x) keep the per-row table in a compressed database file."""
+
+
+def duckdb_error() -> type:
+    """DuckDB's base exception class."""
+    return import_duckdb().Error
 
 
 def import_duckdb():
@@ -71,11 +79,12 @@ class DuckDBEngine:
         """Check ``sources`` as one batch and return the gated Report."""
         duckdb = import_duckdb()
         started = time.perf_counter()
+        items = list(sources)
         tmpdir = tempfile.mkdtemp(prefix="rfsrules-duckdb-")
         try:
-            con = _connect(duckdb, tmpdir)
+            con = _connect(duckdb, tmpdir, _input_bytes(items))
             try:
-                return self._run(con, tmpdir, ruleset, list(sources), options, started)
+                return self._run(con, tmpdir, ruleset, items, options, started)
             finally:
                 con.close()
         finally:
@@ -89,16 +98,20 @@ class DuckDBEngine:
         ctx = sql_context(ruleset, self.registry, options.ref_time)
         plan = compile_plan(ruleset, self.registry, ctx)
         errors = RuleErrors()
-        python = PythonRules(plan, CompileContext(ref_time=options.ref_time, options={"engine": self.name}), errors)
+        python = PythonRules(plan, CompileContext(ref_time=options.ref_time, options={"engine": self.name}), errors,
+                             self.registry, ruleset.rules)
         loader = SourceLoader(con, tmpdir, ruleset, options)
         states: list[SourceState] = []
-        total_bytes = 0
+        done, total = 0, sum(os.path.getsize(i) for i in items if is_path_like(i) and os.fspath(i) != "-")
         for index, item in enumerate(items):
             src = loader.load(item)
-            states.append(scan_source(con, plan, index, src, options.max_line_bytes))
-            total_bytes += src.size
+            try:
+                states.append(scan_source(con, plan, index, src, options.max_line_bytes))
+            except duckdb_error() as exc:
+                raise InputError(f"cannot read {src.name!r} with DuckDB: {exc}") from exc
+            done += src.size
             if options.progress is not None:
-                options.progress(total_bytes, total_bytes)
+                options.progress(done, max(total, done))
         create_view(con, states)
         decide_rows(con, plan, states, python, tmpdir, options.max_line_bytes)
         keys = find_duplicates(con, plan, states, options.max_examples)
@@ -107,18 +120,34 @@ class DuckDBEngine:
         return builder.build(counts, keys, started)
 
 
-def _connect(duckdb, tmpdir: str):
+def _input_bytes(items: list) -> int:
+    """Estimated uncompressed size of the file inputs (gzip counted 6x); 0 for in-memory data."""
+    total = 0
+    for item in items:
+        if isinstance(item, (str, os.PathLike)) and os.fspath(item) != "-":
+            try:
+                size = os.path.getsize(item)
+            except OSError:
+                continue
+            total += size * (6 if os.fspath(item).lower().endswith(".gz") else 1)
+    return total
+
+
+def _connect(duckdb, tmpdir: str, input_bytes: int = 0):
+    """A DuckDB connection: in memory for ordinary inputs; above ``DISK_THRESHOLD`` a database file in the
+    temporary directory, so the per-row table is compressed and evicted instead of held in memory."""
     spill = os.path.join(tmpdir, "spill")
     os.makedirs(spill, exist_ok=True)
+    big = input_bytes > DISK_THRESHOLD
     config = {
-        "memory_limit": os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT),
+        "memory_limit": os.environ.get(MEMORY_LIMIT_ENV, BIG_MEMORY_LIMIT if big else DEFAULT_MEMORY_LIMIT),
         "temp_directory": spill,
         "preserve_insertion_order": True,
     }
     threads = os.environ.get(THREADS_ENV)
     if threads:
         config["threads"] = int(threads)
-    con = duckdb.connect(":memory:", config=config)
+    con = duckdb.connect(os.path.join(tmpdir, "work.duckdb") if big else ":memory:", config=config)
     con.execute("SET TimeZone = 'UTC'")
     return con
 
@@ -155,7 +184,7 @@ class _ReportBuilder:
                 break
             src, rid, stored_line, raw = rows[pos]
             state = self.states[src]
-            record = parse_record(raw, self.options.max_line_bytes)
+            record = parse_record(raw, self.options.max_line_bytes, trusted=not state.source.raw_lines)
             if type(record) is not dict:
                 continue
             line = state.line_of(rid, stored_line)
@@ -172,12 +201,14 @@ class _ReportBuilder:
         return out
 
     def _key_examples(self, rule: CompiledRule, found: list[tuple]) -> list[Violation]:
+        """Examples of a ``unique`` rule: its Python test sees the first occurrence, then the duplicate."""
         st = self._state(rule)
         wanted = {p for ex in found for p in (ex[0], ex[1])}
         rows = fetch_rows(self.con, wanted)
+        synthetic = {} if rule.key.wildcard else self._key_records(rule, [p for p in wanted if rows[p][3] is None])
         missing: dict[int, set] = {}
         for pos in wanted:
-            if rows[pos][3] is None:
+            if rows[pos][3] is None and pos not in synthetic:
                 missing.setdefault(rows[pos][0], set()).add(rows[pos][1])
         raws: dict[int, str] = {}
         for src, rids in missing.items():
@@ -190,7 +221,11 @@ class _ReportBuilder:
             records = []
             for p in (first, pos):
                 src, rid, stored_line, raw = rows[p]
-                record = parse_record(raw if raw is not None else raws.get(p, ""), self.options.max_line_bytes)
+                if raw is None and p in synthetic:
+                    record = synthetic[p]
+                else:
+                    record = parse_record(raw if raw is not None else raws.get(p, ""), self.options.max_line_bytes,
+                                          trusted=not self.states[src].source.raw_lines)
                 records.append((record, self.states[src].line_of(rid, stored_line), src))
             if any(type(r[0]) is not dict for r in records):
                 continue
@@ -211,6 +246,33 @@ class _ReportBuilder:
                 out.append(self.collector.violation(st, fld, value, reason, message, records[1][0], records[1][1]))
         return out
 
+    def _key_records(self, rule: CompiledRule, positions: list[int]) -> dict[int, dict]:
+        """Records holding just the key fields (and the record id) of rows whose text stage 1 did not keep.
+
+        Their key texts are the values' JSON texts (float keys, whose text is normalised, keep the row),
+        so the unique test and the Violation see exactly the values of the real record.
+        """
+        import json
+
+        if not positions:
+            return {}
+        rid_col = self.plan.record_id_source()
+        cols = f"{rule.column}" + (f", {rid_col}" if rid_col else "")
+        rows = self.con.execute(f"SELECT pos, {cols} FROM scans WHERE pos IN (SELECT unnest(?::BIGINT[]))",
+                                [sorted(positions)]).fetchall()
+        out: dict[int, dict] = {}
+        paths = rule.rule.fields
+        for row in rows:
+            key = row[1]
+            parts = [key] if len(paths) == 1 else list(key)
+            record: dict = {}
+            if rid_col and row[2] is not None:
+                _set_path(record, self.ruleset.record_id.segments, json.loads(row[2]))
+            for path, text in zip(paths, parts):
+                _set_path(record, path.segments, json.loads(text))
+            out[int(row[0])] = record
+        return out
+
     def _batch_result(self, rule: CompiledRule, counts) -> tuple[int, int, list[Violation]]:
         st = self._state(rule)
         checked = counts.checked if rule.group is None else counts.group_checked.get(rule.group.index, 0)
@@ -229,33 +291,39 @@ class _ReportBuilder:
     # --- the parse rule ------------------------------------------------------------------------------
 
     def _parse_result(self, counts, rows: dict[int, tuple]) -> tuple[int, list[Violation]]:
+        from .duckdb_sources import original_lines
         from .python import PARSE_DIMENSION, PARSE_SEVERITY
 
         max_bytes = self.options.max_line_bytes
-        items: list[tuple[int, int, Malformed]] = []  # (source index, line, malformed)
+        items: list[tuple[int, int, Any]] = []  # (source index, line, stored text | reject kind | Malformed)
         total = counts.malformed
         for pos in counts.parse_pos:
             src, rid, stored_line, raw = rows[pos]
-            state = self.states[src]
-            items.append((src, state.line_of(rid, stored_line), None, pos))
+            items.append((src, self.states[src].line_of(rid, stored_line), ("row", raw)))
         for state in self.states:
             total += len(state.source.rejects) + len(state.source.malformed)
-            for line, byte_position, kind in state.source.rejects:
-                items.append((state.index, line, (byte_position, kind), None))
-            for line, malformed in state.source.malformed:
-                items.append((state.index, line, malformed, None))
+            items += [(state.index, line, ("reject", kind)) for line, kind in state.source.rejects]
+            items += [(state.index, line, malformed) for line, malformed in state.source.malformed]
         items.sort(key=lambda x: (x[0], x[1]))
+        if self.max_examples is not None:
+            items = items[:self.max_examples]
+        originals: dict[int, dict[int, bytes]] = {}
+        for state in self.states:
+            src = state.source
+            need = {line for s, line, info in items if s == state.index and not isinstance(info, Malformed)
+                    and (src.translated or info[0] == "reject") and info[1] != "LINE SIZE OVER MAXIMUM"}
+            originals[state.index] = original_lines(src, need) if need else {}
         examples = []
-        for src, line, info, pos in items:
-            if not self._room(examples):
-                break
+        for src, line, info in items:
             state = self.states[src]
-            if pos is not None:
-                malformed = parse_failure(state, rows[pos][3], "", max_bytes)
-            elif isinstance(info, Malformed):
+            if isinstance(info, Malformed):
                 malformed = info
+            elif info[0] == "reject":
+                malformed = reject_failure(info[1], originals[src].get(line), max_bytes)
             else:
-                malformed = reject_failure(state, info[0], info[1], max_bytes)
+                raw = originals[src].get(line) if state.source.translated else (
+                    None if info[1] is None else info[1].encode("utf-8", "surrogatepass"))
+                malformed = malformed_of(raw, max_bytes)
             examples.append(Violation(PARSE_RULE_ID, PARSE_SEVERITY, malformed.message, check=PARSE_RULE_ID,
                                       dimension=PARSE_DIMENSION, reason=malformed.reason, line=line,
                                       value=malformed.excerpt, source=state.source.label,
@@ -347,6 +415,25 @@ class _ReportBuilder:
                         metadata_rules=meta_results, context=dict(options.context or {}))
         report.gate(options.fail_on)
         return report
+
+
+def _set_path(record: dict, segments: tuple, value: Any) -> None:
+    """Put ``value`` at ``segments`` (keys and list indexes), creating the containers on the way."""
+    node: Any = record
+    for seg, nxt in zip(segments, segments[1:] + (None,)):
+        leaf = nxt is None
+        fresh: Any = value if leaf else ([] if type(nxt) is int else {})
+        if type(seg) is int:
+            size = seg + 1 if seg >= 0 else -seg
+            while len(node) < size:
+                node.append(None)
+            if leaf or not isinstance(node[seg], (dict, list)):
+                node[seg] = fresh
+            node = node[seg]
+        else:
+            if leaf or not isinstance(node.get(seg), (dict, list)):
+                node[seg] = fresh
+            node = node[seg]
 
 
 @hookimpl

@@ -53,7 +53,8 @@ def _presence(rule, q: SqlContext, fail_missing: bool, fail_null: bool) -> RowSq
                 parts.append(_int(f"{v.kind} = 0"))
             else:
                 parts.append(_int(f"{v.kind} = 1"))
-    return RowSql(" + ".join(parts) if parts else "0")
+    bounded = not any(p.has_wildcard for p in rule.fields)
+    return RowSql(" + ".join(parts) if parts else "0", len(rule.fields) if bounded else None)
 
 
 def build_required(rule, q: SqlContext) -> RowSql:
@@ -284,13 +285,13 @@ def composite_key(parts: list[str]) -> str:
 def build_json_schema(rule, q: SqlContext) -> RowSql:
     """JSON Schema validation runs in Python (jsonschema); SQL only skips records whose field is absent."""
     if not rule.fields:
-        return RowSql("NULL::INTEGER")
+        return RowSql("NULL::INTEGER", 1)
     path = rule.fields[0]
     if path.has_wildcard:
         lv = q.values(path)
         return RowSql(f"(CASE WHEN {lv.count(lambda v: f'{v.kind} >= 2')} = 0 THEN 0 END)")
     v = q.value(path)
-    return RowSql(f"(CASE WHEN {v.kind} <= 1 THEN 0 END)")
+    return RowSql(f"(CASE WHEN {v.kind} <= 1 THEN 0 END)", 1)
 
 
 def build_expression(rule, q: SqlContext) -> RowSql:
@@ -301,8 +302,8 @@ def build_expression(rule, q: SqlContext) -> RowSql:
     try:
         compiled = compile_expression(tree, q.model, q.options.get("kind_hints"))
     except NoFastPath:
-        return RowSql("NULL::INTEGER")
-    return RowSql(f"(CASE WHEN {compiled.guard} THEN (CASE WHEN {compiled.truth} THEN 0 ELSE 1 END) END)")
+        return RowSql("NULL::INTEGER", 1)
+    return RowSql(f"(CASE WHEN {compiled.guard} THEN (CASE WHEN {compiled.truth} THEN 0 ELSE 1 END) END)", 1)
 
 
 # --- batch -----------------------------------------------------------------------------------------

@@ -8,16 +8,24 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from ..io.lines import BLANK, Malformed, decode_json_line, not_an_object, too_long
+from ..io.lines import BLANK, Malformed, decode_json_line, exact_loads, not_an_object, too_long
 from ..paths import MISSING
 from ..results import Reason
-from .duckdb_plan import BLANK as BLANK_CODE, PYTHON_MALFORMED, CompiledRule, Plan
-from .duckdb_sources import ScanSource, max_line_size_for, raw_lines_sql, read_line
+from .duckdb_plan import BLANK as BLANK_CODE, PYTHON_MALFORMED, SUSPECT, CompiledRule, Plan
+from .duckdb_sources import ScanSource, max_line_size_for, raw_lines_sql
 
 POS_SHIFT = 1 << 40
 """A row's position is ``source index * POS_SHIFT + rowid``: line order across the batch's sources."""
 
 _FETCH = 10000
+_DIGIT_RUN = b"0" * 19
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _orjson_loads(data: bytes) -> Any:
+    import orjson
+
+    return orjson.loads(data)
 
 
 @dataclass
@@ -37,12 +45,11 @@ class SourceState:
         if stored_line is not None:
             return int(stored_line)
         line = rid + 1
-        for rejected in self.reject_lines:
-            if rejected <= line:
-                line += 1
-            else:
-                break
-        return line
+        while True:  # the (rid+1)-th line that was not rejected
+            shifted = rid + 1 + bisect.bisect_right(self.reject_lines, line)
+            if shifted == line:
+                return line
+            line = shifted
 
 
 class RuleErrors:
@@ -63,13 +70,13 @@ def scan_source(con, plan: Plan, index: int, src: ScanSource, max_line_bytes: in
     if src.raw_lines:
         limit = max_line_size_for(max_line_bytes)
         _stage1_raw(con, plan, state, limit, max_line_bytes, attempt=0)
-        if any(t == "LINE SIZE OVER MAXIMUM" for _, _, t in src.rejects) and limit < max_line_bytes + 1:
+        if any(t == "LINE SIZE OVER MAXIMUM" for _, t in src.rejects) and limit < max_line_bytes + 1:
             _stage1_raw(con, plan, state, max_line_bytes + 1, max_line_bytes, attempt=1)
     else:
         sql = plan.stage1_sql(src.sql, raw_lines=False, line_column=src.line_column, max_line_bytes=max_line_bytes)
-        con.execute(f"CREATE TEMP TABLE {state.table} AS {sql}")
+        con.execute(f"CREATE TABLE {state.table} AS {sql}")
     rows, blanks = con.execute(
-        f"SELECT count(*), count_if(bad = '{BLANK_CODE}') FROM {state.table}").fetchone()
+        f"SELECT count(*), count_if(bad = {BLANK_CODE}) FROM {state.table}").fetchone()
     state.rows, state.blanks = int(rows or 0), int(blanks or 0)
     return state
 
@@ -80,39 +87,63 @@ def _stage1_raw(con, plan: Plan, state: SourceState, limit: int, max_line_bytes:
     state.max_line_size = limit
     source_sql = raw_lines_sql(src.path, max_line_size=limit, rejects=rejects)
     sql = plan.stage1_sql(source_sql, raw_lines=True, line_column=False, max_line_bytes=max_line_bytes)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {state.table} AS {sql}")
-    found = con.execute(f"SELECT line, byte_position, error_type FROM {rejects} ORDER BY line").fetchall()
-    by_line: dict[int, tuple[int, int, str]] = {}
-    for line, pos, kind in found:
+    con.execute(f"CREATE OR REPLACE TABLE {state.table} AS {sql}")
+    found = con.execute(f"SELECT line, error_type FROM {rejects} ORDER BY line").fetchall()
+    by_line: dict[int, str] = {}
+    for line, kind in found:  # a line can be rejected twice (too long and not UTF-8): too long wins
         if line not in by_line or kind == "LINE SIZE OVER MAXIMUM":
-            by_line[int(line)] = (int(line), int(pos), str(kind))
-    src.rejects = sorted(by_line.values())
-    state.reject_lines = [line for line, _, _ in src.rejects]
+            by_line[int(line)] = str(kind)
+    src.rejects = sorted(by_line.items())
+    state.reject_lines = [line for line, _ in src.rejects]
 
 
 def create_view(con, states: list[SourceState]) -> None:
-    """``scans``: every source's table with ``src``, ``rid`` and ``pos`` columns."""
-    parts = [f"SELECT {s.index} AS src, rowid AS rid, {s.index}::BIGINT * {POS_SHIFT} + rowid AS pos, * FROM {s.table}"
-             for s in states]
-    con.execute("CREATE OR REPLACE TEMP VIEW scans AS " + " UNION ALL ".join(parts))
+    """``scans``: every source's table with ``src``, ``rid``, ``pos`` and ``line`` columns."""
+    parts = []
+    for s in states:
+        line = "" if s.source.line_column else "NULL::BIGINT AS line, "
+        parts.append(f"SELECT {s.index} AS src, rowid AS rid, {s.index}::BIGINT * {POS_SHIFT} + rowid AS pos, "
+                     f"{line}* FROM {s.table}")
+    con.execute("CREATE OR REPLACE VIEW scans AS " + " UNION ALL ".join(parts))
 
 
 # --- Python decisions ------------------------------------------------------------------------------
 
-def parse_record(raw: str, max_line_bytes: int) -> Any:
-    """The record of a stored JSON text as the Python engine reads it (or a Malformed / BLANK)."""
-    return decode_json_line(raw.encode("utf-8", "surrogatepass"), max_line_bytes)
+def parse_record(raw: str, max_line_bytes: int, trusted: bool = False) -> Any:
+    """The record of a stored JSON text as the Python engine reads it (or a Malformed / BLANK).
+
+    ``trusted`` texts were written by rfsrules or DuckDB from records (CSV, JSON arrays, in-memory data,
+    tables): NaN and Infinity there are values the Python engine received as floats.
+    """
+    if trusted:
+        import json
+
+        return json.loads(raw)
+    data = raw.encode("utf-8", "surrogatepass")
+    try:  # as the Python engine reads a line: orjson first, the exact slow path when it refuses
+        value = _orjson_loads(data)
+    except Exception:  # noqa: BLE001 - any refusal means the slow path decides
+        return decode_json_line(data, max_line_bytes)
+    if _DIGIT_RUN in data.translate(_DIGITS_TO_ZERO):  # integers beyond 64 bits: parse exactly
+        try:
+            return exact_loads(data)
+        except (ValueError, RecursionError):
+            return value
+    return value
 
 
 class PythonRules:
     """The rules' Python implementations, built once, used for undecided rows and for examples."""
 
-    def __init__(self, plan: Plan, ctx, errors: RuleErrors):
+    def __init__(self, plan: Plan, ctx, errors: RuleErrors, registry=None, rules: tuple = ()):
         self.plan = plan
         self.ctx = ctx
         self.errors = errors
+        self.registry = registry
+        self.ruleset_rules = rules
         self._impls: dict[int, Any] = {}
         self._wheres: dict[int, Any] = {}
+        self._orders: dict[int, dict] | None = None
 
     def impl(self, rule: CompiledRule) -> Any:
         if rule.index not in self._impls:
@@ -130,12 +161,39 @@ class PythonRules:
             fn = self._wheres[group.index] = compile_python(group.expr)
         return fn(record) is True
 
+    def field_order(self, rule: CompiledRule) -> tuple:
+        """The rule's fields in the order the Python engine reports their failures within a record.
+
+        The Python engine checks a record field by field, in the order the fields first appear in the
+        rules of the rule's ``where`` group; its plan tells that order.
+        """
+        fields = rule.rule.fields
+        if len(fields) < 2:
+            return fields
+        if self._orders is None:
+            self._orders = {}
+            try:
+                from .python_compile import compile_rules
+
+                compiled = compile_rules(self.ruleset_rules, self.registry, self.ctx, max_examples=0, context={},
+                                         record_id=None)
+                for group in compiled.groups:
+                    order = {text: n for n, text in enumerate(group.sections)}
+                    for ri in group.rule_indexes:
+                        self._orders[ri] = order
+            except Exception:  # noqa: BLE001 - keep the declared order
+                pass
+        order = self._orders.get(rule.index)
+        if not order:
+            return fields
+        return tuple(sorted(fields, key=lambda p: order.get(p.text, len(order))))
+
     def failures(self, rule: CompiledRule, record: dict, line: int, impl: Any = None) -> list[tuple]:
         """The rule's failures on one record: ``(field, value, reason, message)`` tuples."""
         test = impl if impl is not None else self.impl(rule)
         if rule.level == "value":
             out = []
-            for path in rule.rule.fields:
+            for path in self.field_order(rule):
                 if path.has_wildcard:
                     pairs = path.iter_values(record)
                 else:
@@ -152,64 +210,83 @@ class PythonRules:
 
 def decide_rows(con, plan: Plan, states: list[SourceState], python: PythonRules, tmpdir: str,
                 max_line_bytes: int) -> int:
-    """Let Python decide what stage 1 left NULL, and malformed-or-not for suspicious rows; returns rows decided."""
+    """Let Python decide what stage 1 left open (bits of ``q<m>``, NULL ``w<g>``) and whether suspect rows
+    are malformed; the answers are written back before anything is counted. Returns the rows decided."""
     undecided = plan.undecided_sql()
-    cols = [g.column for g in plan.groups] + [r.column for r in plan.row_rules]
-    sql = (f"SELECT src, rid, line, raw, sus, {', '.join(cols) if cols else 'NULL AS none'} FROM scans "
-           f"WHERE sus OR (bad IS NULL AND ({undecided}))")
+    masks = plan.masks
+    group_cols = [g.column for g in plan.groups]
+    cols = group_cols + [f"q{m}" for m in range(masks)]
+    sql = (f"SELECT src, rid, line, raw, bad{''.join(', ' + c for c in cols)} FROM scans "
+           f"WHERE bad = {SUSPECT} OR (bad IS NULL AND ({undecided}))")
     by_state = {s.index: s for s in states}
+    by_bit = {(r.mask, r.bit): r for r in plan.row_rules}
+    groups = {g.column: g for g in plan.groups}
     fixes_path = os.path.join(tmpdir, "fixes.csv")
     count = 0
-    groups = {g.column: g for g in plan.groups}
-    rules = {r.column: r for r in plan.row_rules}
     with open(fixes_path, "w", encoding="utf-8") as out:
         for row in _stream(con, sql):
-            src, rid, line, raw, sus = row[:5]
+            src, rid, line, raw, bad = row[:5]
             values = dict(zip(cols, row[5:]))
             count += 1
-            record = parse_record(raw, max_line_bytes)
-            if sus and (record is BLANK or isinstance(record, Malformed) or type(record) is not dict):
-                out.write(f"{src},{rid},bad,{PYTHON_MALFORMED}\n")
-                continue
+            record = parse_record(raw, max_line_bytes, trusted=not by_state[src].source.raw_lines)
+            if bad == SUSPECT:
+                if type(record) is not dict:
+                    out.write(f"{src},{rid},bad,{PYTHON_MALFORMED}\n")
+                    continue
+                out.write(f"{src},{rid},bad,null\n")
             if type(record) is not dict:
                 continue
             line_no = by_state[src].line_of(rid, line)
-            for column, value in values.items():
-                if value is not None:
+            for column in group_cols:
+                if values[column] is not None:
                     continue
-                if column in groups:
-                    try:
-                        keep = python.where(groups[column], record)
-                    except Exception as exc:  # noqa: BLE001 - a raising where fails its rules
-                        keep = False
-                        for rule in plan.rules:
-                            if rule.group is groups[column]:
-                                python.errors.add(rule, exc)
-                    out.write(f"{src},{rid},{column},{'true' if keep else 'false'}\n")
-                else:
-                    rule = rules[column]
+                try:
+                    keep = python.where(groups[column], record)
+                except Exception as exc:  # noqa: BLE001 - a raising where fails its rules
+                    keep = False
+                    for rule in plan.rules:
+                        if rule.group is groups[column]:
+                            python.errors.add(rule, exc)
+                out.write(f"{src},{rid},{column},{'true' if keep else 'false'}\n")
+            for m in range(masks):
+                open_bits = values[f"q{m}"] or 0
+                if not open_bits:
+                    continue
+                fails = 0
+                for bit in range(64):
+                    if not open_bits >> bit & 1:
+                        continue
+                    rule = by_bit[(m, bit)]
                     try:
                         n = len(python.failures(rule, record, line_no))
                     except Exception as exc:  # noqa: BLE001 - a raising check is an error of its rule
                         python.errors.add(rule, exc)
                         n = 0
-                    out.write(f"{src},{rid},{column},{n}\n")
+                    if n:
+                        fails |= 1 << bit
+                    if rule.count_column:
+                        out.write(f"{src},{rid},{rule.count_column},{n}\n")
+                out.write(f"{src},{rid},f{m},{fails}\n")
     if count:
-        _apply_fixes(con, states, plan, fixes_path)
+        _apply_fixes(con, plan, fixes_path)
     return count
 
 
-def _apply_fixes(con, states: list[SourceState], plan: Plan, path: str) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fixes AS SELECT * FROM read_csv('{path}', "
+def _apply_fixes(con, plan: Plan, path: str) -> None:
+    """Write Python's decisions into the stage-1 tables (failing bits are added, open bits cleared)."""
+    con.execute(f"CREATE OR REPLACE TABLE fixes AS SELECT * FROM read_csv('{path}', "
                 "columns={'src': 'INTEGER', 'rid': 'BIGINT', 'col': 'VARCHAR', 'val': 'VARCHAR'}, header=false, "
                 "auto_detect=false, quote='', escape='')")
     types = {g.column: "BOOLEAN" for g in plan.groups}
-    types.update({r.column: "INTEGER" for r in plan.row_rules})
-    types["bad"] = "VARCHAR"
+    types.update({r.count_column: r.sql_type for r in plan.row_rules if r.count_column})
+    types["bad"] = "UTINYINT"
     for src, col in con.execute("SELECT DISTINCT src, col FROM fixes").fetchall():
         table = f"scan_{int(src)}"
-        con.execute(f"UPDATE {table} SET {col} = CAST(f.val AS {types[col]}) FROM fixes f "
-                    f"WHERE f.src = {int(src)} AND f.col = '{col}' AND {table}.rowid = f.rid")
+        where = f"FROM fixes f WHERE f.src = {int(src)} AND f.col = '{col}' AND {table}.rowid = f.rid"
+        if col.startswith("f") and col[1:].isdigit():
+            con.execute(f"UPDATE {table} SET {col} = {col} | CAST(f.val AS UBIGINT), q{col[1:]} = 0 {where}")
+        else:
+            con.execute(f"UPDATE {table} SET {col} = TRY_CAST(f.val AS {types[col]}) {where}")
 
 
 def _stream(con, sql: str, params: list | None = None) -> Iterator[tuple]:
@@ -240,14 +317,14 @@ def find_duplicates(con, plan: Plan, states: list[SourceState], max_examples: in
         checked = plan.checked(rule)
         if not rule.key.wildcard:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                f"CREATE OR REPLACE TABLE {table} AS "
                 f"WITH k AS (SELECT src, rid, pos, {col} AS key FROM scans WHERE {checked} AND {col} IS NOT NULL), "
                 f"f AS (SELECT key, min(pos) AS first FROM k GROUP BY key HAVING count(*) > 1) "
                 f"SELECT k.src, k.rid, k.pos, f.first, 0 AS ord, 0 AS first_ord FROM k JOIN f ON k.key = f.key "
                 f"WHERE k.pos > f.first")
         else:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                f"CREATE OR REPLACE TABLE {table} AS "
                 f"WITH e AS (SELECT src, rid, pos, unnest({col}) AS key, generate_subscripts({col}, 1) AS ord "
                 f"FROM scans WHERE {checked}), "
                 f"k AS (SELECT *, pos::HUGEINT * 4294967296 + ord AS o FROM e WHERE key IS NOT NULL), "
@@ -257,9 +334,6 @@ def find_duplicates(con, plan: Plan, states: list[SourceState], max_examples: in
         failures, violations = con.execute(f"SELECT count(*), count(DISTINCT pos) FROM {table}").fetchone()
         result = KeyResult(int(violations), int(failures))
         if violations:
-            for state in states:
-                con.execute(f"UPDATE {state.table} SET d{rule.index} = TRUE FROM (SELECT DISTINCT rid FROM {table} "
-                            f"WHERE src = {state.index}) d WHERE {state.table}.rowid = d.rid")
             limit = "" if max_examples is None else f" LIMIT {int(max_examples)}"
             result.examples = [tuple(r) for r in con.execute(
                 f"SELECT pos, first, ord, first_ord FROM {table} ORDER BY pos, ord{limit}").fetchall()]
@@ -293,13 +367,14 @@ def count_all(con, plan: Plan, max_examples: int | None, key_results: dict[int, 
             return "NULL"
         return f"min(pos, {int(max_examples)}) FILTER (WHERE {cond})"
 
-    exprs = ["count_if(bad IS NULL)", f"count_if(bad IS NOT NULL AND bad <> '{BLANK_CODE}')",
-             first(f"bad IS NOT NULL AND bad <> '{BLANK_CODE}'")]
+    exprs = ["count_if(bad IS NULL)", f"count_if(bad IS NOT NULL AND bad <> {BLANK_CODE})",
+             first(f"bad IS NOT NULL AND bad <> {BLANK_CODE}")]
     counted = [r for r in plan.rules if r.shape in ("row", "key")]
     for rule in plan.row_rules:
         fail = plan.failing(rule)
-        exprs += [f"count_if({fail})", f"coalesce(sum({rule.column}) FILTER (WHERE {plan.checked(rule)}), 0)",
-                  first(fail)]
+        failures = (f"coalesce(sum({rule.count_column}) FILTER (WHERE {plan.checked(rule)}), 0)"
+                    if rule.count_column else f"count_if({fail})")
+        exprs += [f"count_if({fail})", failures, first(fail)]
     for group in plan.groups:
         exprs.append(f"count_if(bad IS NULL AND {group.column})")
     any_fail = " OR ".join(plan.failing(r) for r in counted) or "FALSE"
@@ -308,7 +383,10 @@ def count_all(con, plan: Plan, max_examples: int | None, key_results: dict[int, 
     for dim in dims:
         cond = " OR ".join(plan.failing(r) for r in counted if r.dimension == dim)
         exprs.append(f"count_if(bad IS NULL AND ({cond}))")
-    row = con.execute("SELECT " + ", ".join(exprs) + " FROM scans").fetchone()
+    joins = "".join(f" LEFT JOIN (SELECT DISTINCT pos FROM dup_{r.index}) d{r.index} ON d{r.index}.pos = scans.pos"
+                    for r in plan.key_rules)
+    exprs = [e.replace("(pos", "(scans.pos") for e in exprs]
+    row = con.execute("SELECT " + ", ".join(exprs) + " FROM scans" + joins).fetchone()
     it = iter(row)
     counts = Counts(checked=int(next(it) or 0), malformed=int(next(it) or 0), parse_pos=_positions(next(it)))
     for rule in plan.row_rules:
@@ -373,32 +451,23 @@ def rescan_raw(con, state: SourceState, rids: Iterable[int]) -> dict[int, str]:
     return {int(r[0]): r[1] for r in rows}
 
 
-def parse_failure(state: SourceState, raw: str | None, code: str, max_line_bytes: int) -> Malformed:
-    """The Python engine's Malformed for a row stage 1 found malformed."""
+def malformed_of(raw: bytes | None, max_line_bytes: int) -> Malformed:
+    """The Python engine's Malformed for a line it rejects (``raw`` is the line's original bytes)."""
     if raw is None:
         return Malformed(Reason.MALFORMED_JSON.value, "invalid JSON")
-    value = parse_record(raw, max_line_bytes)
+    value = decode_json_line(raw, max_line_bytes)
     if isinstance(value, Malformed):
         return value
-    if type(value) is not dict and value is not BLANK:
-        return not_an_object(value, raw.encode("utf-8", "surrogatepass"))
-    return Malformed(Reason.MALFORMED_JSON.value, "invalid JSON", raw[:80])
+    if value is BLANK:
+        return Malformed(Reason.MALFORMED_JSON.value, "invalid JSON", raw.decode("utf-8", "replace")[:80])
+    return not_an_object(value, raw)
 
 
-def reject_failure(state: SourceState, byte_position: int, kind: str, max_line_bytes: int) -> Malformed:
-    """The Python engine's Malformed for a line DuckDB rejected (too long, or not UTF-8)."""
+def reject_failure(kind: str, raw: bytes | None, max_line_bytes: int) -> Malformed:
+    """The Python engine's Malformed for a line DuckDB rejected (too long, not UTF-8, a control byte)."""
     if kind == "LINE SIZE OVER MAXIMUM":
         return too_long(max_line_bytes)
-    data = read_line(state.source.path, byte_position, max_line_bytes)
-    found = decode_json_line(data, max_line_bytes)
-    if isinstance(found, Malformed):
-        return found
-    return Malformed(Reason.INVALID_ENCODING.value, "invalid UTF-8")
-
-
-def merge_positions(a: list[int], b: list[int]) -> list[int]:
-    """Sorted union of two sorted position lists."""
-    out = list(a)
-    for x in b:
-        bisect.insort(out, x)
-    return out
+    found = malformed_of(raw, max_line_bytes)
+    if raw is None:
+        return Malformed(Reason.INVALID_ENCODING.value, "invalid UTF-8")
+    return found

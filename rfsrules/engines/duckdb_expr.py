@@ -58,11 +58,16 @@ class ExprSql:
 
 
 class _Kinds:
-    """Union-find of field kinds: fields compared with each other share one kind."""
+    """Union-find of field kinds: fields compared with each other share one kind.
+
+    A field only tested with ``is null`` (or compared with the null literal) needs no kind; a field
+    compared with another field takes the kind of that field, or the ruleset's declared type.
+    """
 
     def __init__(self, hints: Mapping[str, str]):
         self.parent: dict[str, str] = {}
         self.kind: dict[str, str | None] = {}
+        self.typed: set[str] = set()
         self.hints = hints
         self.ascii: set[str] = set()
 
@@ -76,29 +81,35 @@ class _Kinds:
     def set(self, name: str, kind: str) -> None:
         root = self.find(name)
         have = self.kind[root]
-        if have is None or have == ANY:
+        if have is None:
             self.kind[root] = kind
-        elif kind != ANY and have != kind:
+        elif have != kind:
             raise NoFastPath(f"field {name} is used as {have} and as {kind}")
 
     def union(self, a: str, b: str) -> None:
         ra, rb = self.find(a), self.find(b)
+        self.typed.update((ra, rb))
         if ra == rb:
             return
         kb = self.kind[rb]
         self.parent[rb] = ra
+        if rb in self.typed:
+            self.typed.add(ra)
         if kb is not None:
             self.set(ra, kb)
 
     def resolve(self, name: str) -> str:
         root = self.find(name)
         kind = self.kind[root]
-        if kind is None:
-            members = [n for n in self.parent if self.find(n) == root]
-            hinted = {self.hints[n] for n in members if n in self.hints}
-            if len(hinted) != 1:
-                raise NoFastPath(f"the kind of field {name} cannot be inferred")
-            kind = self.kind[root] = hinted.pop()
+        if kind is not None:
+            return kind
+        members = [n for n in self.parent if self.find(n) == root]
+        if not any(self.find(m) in self.typed or m in self.typed for m in members):
+            return ANY
+        hinted = {self.hints[n] for n in members if n in self.hints}
+        if len(hinted) != 1:
+            raise NoFastPath(f"the kind of field {name} cannot be inferred")
+        kind = self.kind[root] = hinted.pop()
         return kind
 
 
@@ -231,9 +242,7 @@ def _expect(node, kind: str, kinds: _Kinds) -> None:
 
 
 def _infer_any(node, kinds: _Kinds) -> None:
-    got = _kind_of(node, kinds)
-    if isinstance(got, tuple):
-        kinds.set(got[1], ANY)
+    _kind_of(node, kinds)  # a field only tested for null needs no kind
 
 
 def _same(left, right, kinds: _Kinds) -> None:
@@ -241,15 +250,11 @@ def _same(left, right, kinds: _Kinds) -> None:
     if isinstance(a, tuple) and isinstance(b, tuple):
         kinds.union(a[1], b[1])
     elif isinstance(a, tuple):
-        if b is not None:
+        if b is not None:  # compared with the null literal: null whatever the kind
             kinds.set(a[1], b)
-        else:
-            kinds.set(a[1], ANY)
     elif isinstance(b, tuple):
         if a is not None:
             kinds.set(b[1], a)
-        else:
-            kinds.set(b[1], ANY)
     elif a is not None and b is not None and a != b:
         raise NoFastPath(f"comparing a {a} with a {b}")
 

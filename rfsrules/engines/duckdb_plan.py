@@ -1,10 +1,11 @@
 """Compiles a ruleset's rule IR into the DuckDB engine's one-scan SQL (the per-row projection of stage 1).
 
 Stage 1 reads every record once and stores, per row, a handful of small columns: the malformed code
-``bad``, one failure count ``r<i>`` per value/record rule (NULL: Python decides), one boolean ``w<g>``
-per ``where:`` group, one key ``u<i>`` per ``unique`` rule, the columns of batch rules, and the raw
-JSON text only for rows that are malformed, failing, or undecided. Everything after that (counts,
-duplicates, aggregates, examples) reads this table, not the data.
+``bad``; the failing bits ``f<m>`` and undecided bits ``q<m>`` of up to 64 value/record rules each (a
+rule's failure count ``r<i>`` is computed per row and kept as ``c<i>`` only when it can exceed one);
+one boolean ``w<g>`` per ``where:`` group (NULL: Python decides); one key ``u<i>`` per ``unique``
+rule; the columns of batch rules; and the raw JSON text only for rows that are malformed, failing or
+undecided. Everything after that (counts, duplicates, aggregates, examples) reads this table.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ ENGINE_UNSUPPORTED = "RFE001"
 
 BUILTIN_PREFIX = "rfsrules.checks.builtin."
 
-# Malformed codes stored in ``bad`` (blank lines are not records).
-BLANK, MALFORMED_JSON, NOT_AN_OBJECT, PYTHON_MALFORMED = "b", "j", "o", "p"
+# Codes stored in ``bad`` (UTINYINT; NULL for a well-formed record). Blank lines are not records;
+# SUSPECT rows parse in DuckDB but may not in Python, which decides before anything is counted.
+BLANK, MALFORMED_JSON, NOT_AN_OBJECT, SUSPECT, PYTHON_MALFORMED, TOO_LONG = 1, 2, 3, 4, 5, 6
 
 # Whitespace of Python's ``bytes.strip()`` (``\r`` was turned into ``\t`` and ``\n`` splits lines).
 _BLANK_CHARS = "' ' || chr(9) || chr(11) || chr(12)"
@@ -41,6 +43,9 @@ Each pattern starts with a literal byte, so RE2 skips ahead with memchr; rows ma
 re-checked with Python's parser (strings containing such text are false alarms, decided exactly).
 """
 
+DEEP_NESTING = 900
+"""Lines with at least this many ``[``/``{`` may be nested beyond Python's recursion limit: Python decides."""
+
 
 def builder_for(spec: CheckSpec) -> Callable[..., Any] | None:
     """The DuckDB builder of a check: the built-in table, ``spec.engines['duckdb']`` (a callable or
@@ -48,8 +53,8 @@ def builder_for(spec: CheckSpec) -> Callable[..., Any] | None:
     if ENGINE_NAME in spec.unsupported:
         return None
     impl = spec.engines.get(ENGINE_NAME) if spec.engines else None
-    if impl is None and spec.plugin.startswith(BUILTIN_PREFIX):
-        impl = BUILDERS.get(spec.name)
+    if impl is None and (spec.plugin.startswith(BUILTIN_PREFIX) or spec.plugin == "rfsrules"):
+        impl = BUILDERS.get(spec.name)  # built-ins (untagged specs are core ones too)
     if isinstance(impl, str):
         import importlib
 
@@ -96,8 +101,21 @@ class CompiledRule:
     level: str
     shape: str  # row | key | batch | skipped | error
     group: WhereGroup | None = None
-    column: str | None = None  # r<i> (row) or u<i> (key)
+    column: str | None = None  # r<i> (row: computed, not stored) or u<i> (key: stored)
     sql: str | None = None
+    sql_type: str = "INTEGER"  # of the count column: UTINYINT when a row can fail at most 255 times
+    max_failures: int | None = None  # per row; 1 means the failure count equals the violation
+    mask: int = 0  # row rules: which f<mask>/q<mask> column holds the rule's bit
+    bit: int = 0
+
+    @property
+    def bit_value(self) -> int:
+        return 1 << self.bit
+
+    @property
+    def count_column(self) -> str | None:
+        """``c<i>``: the row's failure count, stored only when a row can fail more than once."""
+        return None if self.max_failures == 1 else f"c{self.index}"
     key: KeySql | None = None
     batch: BatchSql | None = None
     batch_columns: dict[str, str] = field(default_factory=dict)  # batch column name -> stored column
@@ -111,7 +129,8 @@ class Plan:
     model: RowModel
     rules: list[CompiledRule]
     groups: list[WhereGroup]
-    record_id_column: str | None = None
+    record_id_column: str | None = None  # SQL of the record id's JSON text, stored as rid_text
+    record_id_key: str | None = None  # a unique rule's key column that already holds it
 
     @property
     def row_rules(self) -> list[CompiledRule]:
@@ -125,6 +144,12 @@ class Plan:
     def batch_rules(self) -> list[CompiledRule]:
         return [r for r in self.rules if r.shape == "batch"]
 
+    def record_id_source(self) -> str | None:
+        """The stored column holding the record id's JSON text (``rid_text``, or a unique key on it)."""
+        if self.record_id_column:
+            return "rid_text"
+        return self.record_id_key
+
     def checked(self, rule: CompiledRule, alias: str = "") -> str:
         """SQL: the row is a well-formed record the rule looks at (its ``where`` is true)."""
         cond = f"{alias}bad IS NULL"
@@ -135,31 +160,59 @@ class Plan:
     def failing(self, rule: CompiledRule, alias: str = "") -> str:
         """SQL: the rule fails on the row (value/record and unique rules)."""
         if rule.shape == "row":
-            return f"({self.checked(rule, alias)} AND {alias}{rule.column} > 0)"
-        return f"coalesce({alias}d{rule.index}, FALSE)"
+            return f"({self.checked(rule, alias)} AND ({alias}f{rule.mask} & {rule.bit_value}::UBIGINT) <> 0)"
+        return f"(d{rule.index}.pos IS NOT NULL)"
 
-    def stage1_columns(self) -> list[str]:
-        """The stored columns (after ``bad``), in order."""
-        out = []
-        for group in self.groups:
-            out.append(f"{group.sql} AS {group.column}")
-        for rule in self.rules:
-            if rule.shape == "row":
-                out.append(f"{rule.sql} AS {rule.column}")
-            elif rule.shape == "key":
-                out.append(f"{rule.sql} AS {rule.column}")
-                out.append(f"NULL::BOOLEAN AS d{rule.index}")
-                if rule.key.floats:
-                    out.append(f"({rule.key.floats}) AS kf{rule.index}")
-            elif rule.shape == "batch":
-                for name, sql in rule.batch.columns.items():
-                    out.append(f"{sql} AS {rule.batch_columns[name]}")
+    @property
+    def masks(self) -> int:
+        """How many f<m>/q<m> UBIGINT columns hold the failing/undecided bits of the row rules."""
+        rows = self.row_rules
+        return (max(r.mask for r in rows) + 1) if rows else 0
+
+    def computed_columns(self) -> list[str]:
+        """Per-row values computed in the last layer of stage 1 (``AS name`` definitions)."""
+        out = [f"{g.sql} AS {g.column}" for g in self.groups]
+        out += [f"({r.sql})::{r.sql_type} AS {r.column}" for r in self.row_rules]
+        for rule in self.key_rules:
+            out.append(f"{rule.sql} AS {rule.column}")
+            if rule.key.floats:
+                out.append(f"({rule.key.floats}) AS kf{rule.index}")
+        for rule in self.batch_rules:
+            for name, sql in rule.batch.columns.items():
+                out.append(f"{sql} AS {rule.batch_columns[name]}")
         if self.record_id_column:
             out.append(f"{self.record_id_column} AS rid_text")
         return out
 
+    def stored_columns(self) -> list[str]:
+        """What stage 1 keeps per row (after ``bad``), computed from :meth:`computed_columns`.
+
+        Row rules are packed: bit ``1 << bit`` of ``f<mask>`` says the rule fails on the row, the same
+        bit of ``q<mask>`` that only Python can tell. Few columns keep DuckDB's order-preserving insert
+        parallel (it limits its threads by the width of the table it writes).
+        """
+        out = [g.column for g in self.groups]
+        rows = self.row_rules
+        for m in range(self.masks):
+            mine = [r for r in rows if r.mask == m]
+            fails = " + ".join(f"(CASE WHEN {r.column} > 0 THEN {r.bit_value} ELSE 0 END)" for r in mine)
+            undecided = " + ".join(f"(CASE WHEN {r.column} IS NULL THEN {r.bit_value} ELSE 0 END)" for r in mine)
+            out += [f"({fails})::UBIGINT AS f{m}", f"({undecided})::UBIGINT AS q{m}"]
+        out += [f"{r.column} AS {r.count_column}" for r in rows if r.count_column]
+        out += [r.column for r in self.key_rules]
+        out += [col for r in self.batch_rules for col in r.batch_columns.values()]
+        if self.record_id_column:
+            out.append("rid_text")
+        return out
+
     def undecided_sql(self) -> str:
-        """SQL: some stored decision is NULL (Python must decide)."""
+        """SQL over stored columns: some decision is open (Python must decide)."""
+        parts = [f"{g.column} IS NULL" for g in self.groups]
+        parts += [f"q{m} <> 0" for m in range(self.masks)]
+        return " OR ".join(parts) if parts else "FALSE"
+
+    def undecided_computed_sql(self) -> str:
+        """The same, over the computed (not stored) per-rule columns of stage 1."""
         parts = [f"{g.column} IS NULL" for g in self.groups]
         parts += [f"{r.column} IS NULL" for r in self.row_rules]
         return " OR ".join(parts) if parts else "FALSE"
@@ -174,37 +227,37 @@ class Plan:
         line = "line, " if line_column else ""
         if raw_lines:
             j = "(CASE WHEN starts_with(raw, chr(65279)) THEN substr(raw, 2) ELSE raw END)"
-            pre = (f"CASE WHEN raw IS NULL THEN '{BLANK}' "
-                   f"WHEN strlen(raw) > {int(max_line_bytes)} THEN 'l' "
+            pre = (f"CASE WHEN raw IS NULL THEN {BLANK} "
+                   f"WHEN strlen(raw) > {int(max_line_bytes)} THEN {TOO_LONG} "
                    f"WHEN json_valid(j) THEN (CASE WHEN starts_with(j, '{{') OR json_type(j) = 'OBJECT' THEN NULL "
-                   f"ELSE '{NOT_AN_OBJECT}' END) "
-                   f"WHEN trim(raw, {_BLANK_CHARS}) = '' THEN '{BLANK}' ELSE '{MALFORMED_JSON}' END")
+                   f"ELSE {NOT_AN_OBJECT} END) "
+                   f"WHEN trim(raw, {_BLANK_CHARS}) = '' THEN {BLANK} ELSE {MALFORMED_JSON} END")
             sus = " OR ".join(f"regexp_matches(j, '{p}')" for p in SUSPICIOUS)
-            sus_sql = f"(pre IS NULL AND ({sus}))"
+            # Python's parser gives up on nesting deeper than about 1000 levels; DuckDB's does not
+            sus += (f" OR (strlen(j) > {2 * DEEP_NESTING} AND strlen(j) - "
+                    f"strlen(replace(replace(j, '[', ''), '{{', '')) >= {DEEP_NESTING})")
+            bad = f"(CASE WHEN pre IS NULL AND ({sus}) THEN {SUSPECT} ELSE pre END)::UTINYINT"
         else:
             j = "raw"
             pre = (f"CASE WHEN json_valid(j) THEN (CASE WHEN starts_with(j, '{{') OR json_type(j) = 'OBJECT' "
-                   f"THEN NULL ELSE '{NOT_AN_OBJECT}' END) ELSE '{MALFORMED_JSON}' END")
-            sus_sql = "FALSE"
+                   f"THEN NULL ELSE {NOT_AN_OBJECT} END) ELSE {MALFORMED_JSON} END")
+            bad = "pre::UTINYINT"
         model = self.model
         elements = model.element_columns()
         layers = [", ".join(["l2.*"] + elements) if elements else "l2.*"]
         layers += [", ".join([f"d{n}.*"] + defs) for n, defs in enumerate(model.derived_layers())]
-        stored = self.stage1_columns()
-        names = [c.rsplit(" AS ", 1)[1] for c in stored]
-        keep = f"bad IS NOT NULL OR sus OR {self.undecided_sql()} OR {self.failing_any_sql()}"
         float_keys = [f"kf{r.index}" for r in self.key_rules if r.key.floats]
+        keep = f"bad IS NOT NULL OR {self.undecided_computed_sql()} OR {self.failing_any_sql()}"
         if float_keys:  # a float key's text is normalised (1.0 -> 1): keep the row for its examples
             keep += " OR " + " OR ".join(float_keys)
-        l5 = ", ".join([f"{line}raw", "pre AS bad", "sus"] + stored)
-        line_out = "line" if line_column else "NULL::BIGINT AS line"
-        select = ", ".join([line_out, "bad", "sus"] + names + [f"CASE WHEN {keep} THEN raw END AS raw"])
+        l5 = ", ".join([f"{line}raw", f"{bad} AS bad"] + self.computed_columns())
+        select = ", ".join([f"{line}bad"] + self.stored_columns() + [f"CASE WHEN {keep} THEN raw END AS raw"])
         derived = " ".join(f"d{n} AS (SELECT {cols} FROM {'l2' if n == 0 else f'd{n - 1}'})," for n, cols in enumerate(layers))
         last = f"d{len(layers) - 1}"
         return (
             f"WITH l0 AS (SELECT {line}raw, {j} AS j FROM {source_sql}), "
             f"l1 AS (SELECT {line}raw, j, {pre} AS pre FROM l0), "
-            f"l2 AS (SELECT l1.*, {sus_sql} AS sus, "
+            f"l2 AS (SELECT l1.*, "
             f"CASE WHEN pre IS NULL THEN {model.extraction_sql('j')} END AS ex FROM l1), "
             f"{derived} "
             f"l5 AS (SELECT {l5} FROM {last}) "
@@ -247,8 +300,16 @@ def compile_plan(ruleset: Ruleset, registry: CheckRegistry, ctx: SqlContext) -> 
             item.shape = "error"
             item.error = f"{type(exc).__name__}: {exc} (plugin {spec.plugin})"
     plan = Plan(model, compiled, list(groups.values()))
-    if ruleset.record_id is not None and plan.key_rules and not ruleset.record_id.has_wildcard:
-        plan.record_id_column = model.value(ruleset.record_id).elem
+    for n, rule in enumerate(plan.row_rules):
+        rule.mask, rule.bit = divmod(n, 64)
+    rid = ruleset.record_id
+    if rid is not None and not rid.has_wildcard and any(not r.key.wildcard for r in plan.key_rules):
+        same = [r for r in plan.key_rules if not r.key.wildcard and len(r.rule.fields) == 1
+                and r.rule.fields[0].text == rid.text]
+        if same:
+            plan.record_id_key = same[0].column
+        else:
+            plan.record_id_column = model.value(rid).elem
     return plan
 
 
@@ -257,10 +318,14 @@ def _apply(item: CompiledRule, built: Any, ctx: SqlContext) -> None:
     if isinstance(built, ValueSql):
         parts = [_value_failures(built, path, ctx) for path in rule.fields]
         item.shape, item.column = "row", f"r{item.index}"
-        item.sql = "(" + (" + ".join(parts) if parts else "0") + ")::INTEGER"
+        item.sql = "(" + (" + ".join(parts) if parts else "0") + ")"
+        if not any(p.has_wildcard for p in rule.fields) and len(rule.fields) <= 255:
+            item.sql_type, item.max_failures = "UTINYINT", max(1, len(rule.fields))
     elif isinstance(built, RowSql):
         item.shape, item.column = "row", f"r{item.index}"
-        item.sql = f"({built.failures})::INTEGER"
+        item.sql = f"({built.failures})"
+        if built.max_failures is not None and built.max_failures <= 255:
+            item.sql_type, item.max_failures = "UTINYINT", max(1, built.max_failures)
     elif isinstance(built, KeySql):
         item.shape, item.column, item.key = "key", f"u{item.index}", built
         item.sql = built.parts[0] if built.wildcard else composite_key(built.parts)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import mmap
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -29,7 +28,11 @@ DEFAULT_MAX_LINE_SIZE = 2 * 1024 * 1024
 """DuckDB's own line limit; a larger ``max_line_bytes`` is honoured by rescanning a source that hits it."""
 
 _CHUNK = 1 << 20
-_CR_TO_TAB = bytes.maketrans(b"\r", b"\t")
+_SCAN_CHUNK = 8 << 20
+DELIMITER = "\x01"
+"""The CSV delimiter of raw-line reading: a control byte, so a line holding it is not valid JSON anyway;
+in strict mode DuckDB rejects such a line (``TOO MANY COLUMNS``) and Python's parser explains why."""
+_TRANSLATION = bytes.maketrans(b"\r\x01", b"\t\x02")
 PARQUET_EXTENSIONS = (".parquet", ".pq")
 
 
@@ -43,7 +46,8 @@ class ScanSource:
     :param raw_lines: raw JSON Lines (rejects, blank lines, BOMs and lenient JSON are handled).
     :param path: the file DuckDB reads, for re-reading lines (raw_lines sources).
     :param malformed: ``(line, Malformed)`` found by the Python readers while spooling.
-    :param translated: carriage returns were turned into tabs.
+    :param translated: DuckDB reads a copy with ``\\r`` turned into ``\\t`` and ``\\x01`` into ``\\x02``
+        (messages of malformed lines are then taken from the original bytes).
     """
 
     label: str | None
@@ -54,16 +58,17 @@ class ScanSource:
     path: str | None = None
     malformed: list[tuple[int, Malformed]] = field(default_factory=list)
     translated: bool = False
+    reopen: Callable[[], Any] | None = None  # a fresh binary stream of the original bytes (raw_lines sources)
     size: int = 0
-    rejects: list[tuple[int, int, str]] = field(default_factory=list)  # (line, byte position, error type)
+    rejects: list[tuple[int, str]] = field(default_factory=list)  # (line, DuckDB error type), lines it rejected
 
 
 def raw_lines_sql(path: str, *, max_line_size: int, rejects: str | None, compression: str | None = None,
                   skip_errors: bool = False) -> str:
     """``read_csv`` reading each line of ``path`` as one VARCHAR ``raw`` (NULL for an empty line)."""
     opts = [
-        "columns={'raw': 'VARCHAR'}", "delim='\\x01'", "quote=''", "escape=''", "header=false",
-        "auto_detect=false", "strict_mode=false", "new_line='\\n'", f"max_line_size={int(max_line_size)}",
+        "columns={'raw': 'VARCHAR'}", f"delim='{DELIMITER}'", "quote=''", "escape=''", "header=false",
+        "auto_detect=false", "strict_mode=true", "new_line='\\n'", f"max_line_size={int(max_line_size)}",
     ]
     if rejects:
         opts += ["store_rejects=true", f"rejects_table='{rejects}'", f"rejects_scan='{rejects}_scan'"]
@@ -76,7 +81,7 @@ def raw_lines_sql(path: str, *, max_line_size: int, rejects: str | None, compres
 
 def spooled_sql(path: str) -> str:
     """``read_csv`` of a spool written by :class:`Spool` (columns ``line``, ``raw``)."""
-    return (f"read_csv({sql_string(path)}, columns={{'line': 'BIGINT', 'raw': 'VARCHAR'}}, delim='\\x01', "
+    return (f"read_csv({sql_string(path)}, columns={{'line': 'BIGINT', 'raw': 'VARCHAR'}}, delim='{DELIMITER}', "
             f"quote='', escape='', header=false, auto_detect=false, new_line='\\n', max_line_size=2147483647)")
 
 
@@ -97,12 +102,36 @@ class Spool:
         self.handle.close()
 
 
-def has_carriage_return(path: str) -> bool:
-    """Whether the file contains a ``\\r`` byte (memchr over a memory map)."""
-    if os.path.getsize(path) == 0:
-        return False
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        return mm.find(b"\r") >= 0
+def needs_translation(path: str) -> bool:
+    """Whether the file holds a ``\\r`` or a ``\\x01`` byte (read in chunks: a memory map of a huge
+    file would count towards the process's resident memory)."""
+    delimiter = DELIMITER.encode()
+    with open(path, "rb", buffering=0) as fh:
+        while True:
+            chunk = fh.read(_SCAN_CHUNK)
+            if not chunk:
+                return False
+            if b"\r" in chunk or delimiter in chunk:
+                return True
+
+
+def original_lines(src: "ScanSource", wanted: Iterable[int]) -> dict[int, bytes]:
+    """The original bytes (without ``\\n``) of lines ``wanted`` of a raw-lines source, in one streaming pass."""
+    wanted = set(wanted)
+    out: dict[int, bytes] = {}
+    if not wanted or src.reopen is None:
+        return out
+    last = max(wanted)
+    try:
+        with src.reopen() as stream:
+            for number, line in enumerate(stream, 1):
+                if number in wanted:
+                    out[number] = line[:-1] if line.endswith(b"\n") else line
+                if number >= last:
+                    break
+    except GZIP_ERRORS:
+        pass
+    return out
 
 
 def copy_translated(stream, out_path: str) -> tuple[int, BaseException | None]:
@@ -122,7 +151,7 @@ def copy_translated(stream, out_path: str) -> tuple[int, BaseException | None]:
                 break
             if not chunk:
                 break
-            chunk = chunk.translate(_CR_TO_TAB)
+            chunk = chunk.translate(_TRANSLATION)
             cut = chunk.rfind(b"\n")
             if cut < 0:
                 tail += chunk
@@ -172,7 +201,7 @@ class SourceLoader:
                     import io
 
                     stream = io.BytesIO(sys.stdin.read().encode("utf-8"))
-                return self._jsonl_stream(stream, "<stdin>")
+                return self._stdin(stream)
             return self._file(path)
         kind = _kind_of_object(item)
         if kind == "relation":
@@ -194,16 +223,25 @@ class SourceLoader:
             return self._python_reader(path, fmt, compressed, size)
         if compressed:
             with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
-                return self._jsonl_stream(gz, path, size=size)
-        if has_carriage_return(path):
+                return self._jsonl_stream(gz, path, size=size, reopen=lambda: gzip.open(path, "rb"))
+        if needs_translation(path):
             with open(path, "rb") as fh:
-                return self._jsonl_stream(fh, path, size=size)
-        return ScanSource(path, path, raw_lines=True, path=path, size=size)
+                return self._jsonl_stream(fh, path, size=size, reopen=lambda: open(path, "rb"))
+        return ScanSource(path, path, raw_lines=True, path=path, size=size, reopen=lambda: open(path, "rb"))
 
-    def _jsonl_stream(self, stream, label: str, size: int = 0) -> ScanSource:
+    def _stdin(self, stream) -> ScanSource:
+        import shutil
+
+        copy = self._tmp(".stdin")
+        with open(copy, "wb") as out:
+            shutil.copyfileobj(stream, out, _CHUNK)
+        with open(copy, "rb") as fh:
+            return self._jsonl_stream(fh, "<stdin>", reopen=lambda: open(copy, "rb"))
+
+    def _jsonl_stream(self, stream, label: str, size: int = 0, reopen=None) -> ScanSource:
         out = self._tmp(".jsonl")
         lines, error = copy_translated(stream, out)
-        src = ScanSource(label, label, raw_lines=True, path=out, translated=True, size=size)
+        src = ScanSource(label, label, raw_lines=True, path=out, translated=True, size=size, reopen=reopen)
         if error is not None:
             src.malformed.append((lines + 1, unreadable(error)))
         return src
@@ -272,7 +310,7 @@ class SourceLoader:
         out = self._tmp(".rel")
         text = relation.query("rfs_rel", "SELECT to_json(rfs_rel)::VARCHAR AS raw FROM rfs_rel")
         text.write_csv(out, sep="\x01", header=False, quotechar="\x02", escapechar="\x02")
-        sql = (f"read_csv({sql_string(out)}, columns={{'raw': 'VARCHAR'}}, delim='\\x01', quote='', escape='', "
+        sql = (f"read_csv({sql_string(out)}, columns={{'raw': 'VARCHAR'}}, delim='{DELIMITER}', quote='', escape='', "
                f"header=false, auto_detect=false, new_line='\\n', max_line_size=2147483647)")
         return ScanSource(None, "<memory>", sql=sql)
 
@@ -281,14 +319,3 @@ def max_line_size_for(max_line_bytes: int) -> int:
     """DuckDB's ``max_line_size`` for a first scan: its default, or the rfsrules limit (+1) if smaller."""
     return min(DEFAULT_MAX_LINE_SIZE, int(max_line_bytes) + 1)
 
-
-def read_line(path: str, byte_position: int, limit: int) -> bytes:
-    """The raw bytes of the line starting at ``byte_position`` (at most ``limit`` bytes)."""
-    with open(path, "rb") as fh:
-        fh.seek(byte_position)
-        data = fh.read(limit + 1)
-    cut = data.find(b"\n")
-    return data if cut < 0 else data[:cut]
-
-
-Progress = Callable[[int, int], None]

@@ -322,9 +322,11 @@ class ValueSql:
 
 @dataclass
 class RowSql:
-    """A record-level check: ``failures`` is SQL giving the row's number of failures (NULL: let Python decide)."""
+    """A record-level check: ``failures`` is SQL giving the row's number of failures (NULL: let Python decide);
+    ``max_failures`` bounds it when known (the engine then stores it in one byte)."""
 
     failures: str
+    max_failures: int | None = None
 
 
 @dataclass

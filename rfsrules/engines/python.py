@@ -18,25 +18,36 @@ from .python_compile import Collector, Plan, RuleState, compile_rules
 
 PARSE_SEVERITY = "critical"
 PARSE_DIMENSION = "consistency"
-_DIGIT_RUN = b"0" * 19
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_FLUSH_EVERY = 4096
+"""Records between two hand-overs of collected batch values (readers other than JSON Lines)."""
 
 
 class _ParseTracker:
-    """The built-in ``parse`` rule: every malformed record violates it."""
+    """The built-in ``parse`` rule: every malformed record violates it.
 
-    def __init__(self, max_examples: int | None, context: Mapping[str, Any]):
+    ``deferred`` (worker processes of a ``--jobs`` run) keeps examples as ``(line, malformed, source)``
+    until the parent knows the line offset; :meth:`example` builds the Violation.
+    """
+
+    def __init__(self, max_examples: int | None, context: Mapping[str, Any], deferred: bool = False):
         self.max_examples = max_examples
         self.context = dict(context or {})
         self.count = 0
-        self.examples: list[Violation] = []
+        self.examples: list = []
+        self.deferred = deferred
 
     def add(self, line: int | None, malformed, source: str | None) -> None:
         self.count += 1
         if self.max_examples is None or len(self.examples) < self.max_examples:
-            self.examples.append(Violation(
-                PARSE_RULE_ID, PARSE_SEVERITY, malformed.message, check=PARSE_RULE_ID, dimension=PARSE_DIMENSION,
-                reason=malformed.reason, line=line, value=malformed.excerpt, source=source, context=self.context))
+            if self.deferred:
+                self.examples.append((line, malformed, source))
+            else:
+                self.examples.append(self.example(line, malformed, source))
+
+    def example(self, line: int | None, malformed, source: str | None) -> Violation:
+        return Violation(PARSE_RULE_ID, PARSE_SEVERITY, malformed.message, check=PARSE_RULE_ID,
+                         dimension=PARSE_DIMENSION, reason=malformed.reason, line=line, value=malformed.excerpt,
+                         source=source, context=self.context)
 
     def result(self) -> RuleResult:
         return RuleResult(id=PARSE_RULE_ID, check=PARSE_RULE_ID, severity=PARSE_SEVERITY, dimension=PARSE_DIMENSION,
@@ -46,12 +57,13 @@ class _ParseTracker:
 
 
 class _Counts:
-    __slots__ = ("total", "bytes_done", "bytes_total")
+    __slots__ = ("total", "bytes_done", "bytes_total", "extra_peak")
 
     def __init__(self, bytes_total: int):
         self.total = 0
         self.bytes_done = 0
         self.bytes_total = bytes_total
+        self.extra_peak = 0  # peak RSS of worker processes (--jobs), added to this process's own
 
 
 class PythonEngine:
@@ -73,13 +85,18 @@ class PythonEngine:
         started = time.perf_counter()
         resolved = resolve_sources(sources)
         ctx = CompileContext(ref_time=options.ref_time, options={"engine": self.name})
-        plan = compile_rules(ruleset.rules, self.registry, ctx, max_examples=options.max_examples,
-                             context=options.context, record_id=ruleset.record_id)
+        plan = self.compile(ruleset, ctx, options)
         parse = _ParseTracker(options.max_examples, options.context)
         counts = _Counts(sum(s.size for s in resolved))
-        for src in resolved:
-            plan.collector.begin_source(src.label)
-            self._read_source(src, ruleset, plan, parse, counts, options)
+        ran_parallel = False
+        if options.jobs > 1:
+            from .parallel import run_parallel
+
+            ran_parallel = run_parallel(self, ruleset, resolved, options, plan, parse, counts)
+        if not ran_parallel:
+            for src in resolved:
+                plan.collector.begin_source(src.label)
+                self._read_source(src, ruleset, plan, parse, counts, options)
         records_total = counts.total
         records_malformed = parse.count
         records_checked = records_total - records_malformed
@@ -87,9 +104,23 @@ class PythonEngine:
         meta_plan, metadata_valid = self._run_metadata(ruleset, ctx, options)
         duration = time.perf_counter() - started
         return _build_report(ruleset, options, plan, meta_plan, parse, resolved, records_total, records_checked,
-                             metadata_valid, duration)
+                             metadata_valid, duration, counts.extra_peak)
+
+    def compile(self, ruleset: Ruleset, ctx: CompileContext, options: RunOptions) -> Plan:
+        """The compiled plan of ``ruleset``'s data rules (fresh state: one per run or worker)."""
+        return compile_rules(ruleset.rules, self.registry, ctx, max_examples=options.max_examples,
+                             context=options.context, record_id=ruleset.record_id)
 
     # --- reading -----------------------------------------------------------------------------------
+
+    def read_range(self, src, start: int, end: int, plan: Plan, parse: _ParseTracker, counts: _Counts,
+                   options: RunOptions, progress=None, on_block=None) -> None:
+        """Check the lines of a plain JSON Lines file from byte ``start`` (a line start) to ``end``; lines are
+        numbered from 1 at ``start``. ``on_block()`` is called after each block of lines."""
+        with open(src.path, "rb") as stream:
+            stream.seek(start)
+            self._read_jsonl(stream, stream.tell, src, plan, parse, counts, options, progress,
+                             skip_bom=start == 0, limit=end - start, on_block=on_block)
 
     def _read_source(self, src, ruleset: Ruleset, plan: Plan, parse: _ParseTracker, counts: _Counts,
                      options: RunOptions) -> None:
@@ -127,55 +158,43 @@ class PythonEngine:
         counts.bytes_done += src.size
 
     def _read_jsonl(self, stream, position, src, plan: Plan, parse: _ParseTracker, counts: _Counts,
-                    options: RunOptions, progress) -> None:
-        """The hot loop: split blocks of lines, parse each with orjson, run the generated per-record code."""
-        import orjson
+                    options: RunOptions, progress, *, skip_bom: bool = True, limit: int | None = None,
+                    on_block=None) -> None:
+        """The hot loop: split blocks of lines and run the generated block function over each."""
+        from ..io.lines import BLANK, LineBlocks, Malformed, decode_json_line, not_an_object
 
-        from ..io.lines import BLANK, LineBlocks, Malformed, decode_json_line, exact_loads, not_an_object
-
-        loads = orjson.loads
-        process = plan.process
-        process_exact = plan.process_exact
-        scan = plan.needs_digit_scan
-        run_of_digits, to_zero = _DIGIT_RUN, _DIGITS_TO_ZERO
         max_bytes = options.max_line_bytes
         label = src.label
-        dict_type, malformed_type = dict, Malformed
+        blanks = [0]
         line = 0
-        total = 0
-        blocks = LineBlocks(stream, max_line_bytes=max_bytes, progress=progress, position=position)
+
+        def slow(raw: bytes, at: int) -> None:
+            rec = decode_json_line(raw, max_bytes)
+            if rec is BLANK:
+                blanks[0] += 1
+            elif type(rec) is Malformed:
+                parse.add(at, rec, label)
+            elif type(rec) is dict:
+                plan.process_exact(rec, at)
+            else:
+                parse.add(at, not_an_object(rec, raw), label)
+
+        def notobj(rec: Any, raw: bytes, at: int) -> None:
+            parse.add(at, not_an_object(rec, raw), label)
+
+        blocks = LineBlocks(stream, max_line_bytes=max_bytes, progress=progress, position=position,
+                            skip_bom=skip_bom, limit=limit)
         try:
             for block in blocks:
-                total += len(block)
                 plan.records_seen += len(block)
-                process = plan.process  # the plan may have regenerated its code (see Plan.rebuild)
-                process_exact = plan.process_exact
-                for raw in block:
-                    line += 1
-                    try:
-                        rec = loads(raw)
-                    except Exception:
-                        rec = decode_json_line(raw, max_bytes)
-                        if rec is BLANK:
-                            total -= 1
-                            continue
-                        if type(rec) is malformed_type:
-                            parse.add(line, rec, label)
-                            continue
-                        if type(rec) is dict_type:
-                            process_exact(rec, line)
-                        else:
-                            parse.add(line, not_an_object(rec, raw), label)
-                        continue
-                    if type(rec) is dict_type:
-                        if scan and run_of_digits in raw.translate(to_zero):
-                            process_exact(exact_loads(raw), line)
-                        elif process(rec, line) is not None:
-                            process_exact(exact_loads(raw), line)
-                    else:
-                        parse.add(line, not_an_object(rec, raw), label)
+                before = blanks[0]
+                # the plan may have regenerated its code (see Plan.rebuild): read the function per block
+                line = plan.process_block(block, line, slow, notobj)
+                counts.total += len(block) - (blanks[0] - before)
+                plan.flush()
+                if on_block is not None:
+                    on_block()
         finally:
-            counts.total += total
             src.lines_read = line
 
     def _read_items(self, items, src, plan: Plan, parse: _ParseTracker, counts: _Counts) -> None:
@@ -188,15 +207,17 @@ class PythonEngine:
             for line, rec in items:
                 counts.total += 1
                 plan.records_seen += 1
-                process = plan.process_exact
                 if type(rec) is dict:
-                    process(rec, line)
+                    plan.process_exact(rec, line)
                 elif isinstance(rec, Malformed):
                     parse.add(line, rec, label)
                 else:
                     parse.add(line, not_an_object(rec), label)
+                if plan.records_seen % _FLUSH_EVERY == 0:
+                    plan.flush()
         finally:
             src.lines_read = line
+            plan.flush()
 
     def _read_records(self, src, plan: Plan, parse: _ParseTracker, counts: _Counts) -> None:
         """In-memory records: ``line`` is the 1-based position; mappings are copied into dicts."""
@@ -208,15 +229,17 @@ class PythonEngine:
             for rec in src.records:
                 total += 1
                 plan.records_seen += 1
-                process = plan.process_exact
                 if type(rec) is dict:
-                    process(rec, total)
+                    plan.process_exact(rec, total)
                 elif isinstance(rec, Mapping):
-                    process(dict(rec), total)
+                    plan.process_exact(dict(rec), total)
                 else:
                     parse.add(total, not_an_object(rec), label)
+                if total % _FLUSH_EVERY == 0:
+                    plan.flush()
         finally:
             counts.total += total
+            plan.flush()
 
     # --- metadata ----------------------------------------------------------------------------------
 
@@ -250,6 +273,7 @@ def _throttled(progress, position):
 
 
 def _finish_batch(plan: Plan, records_checked: int) -> None:
+    plan.flush()
     collector: Collector = plan.collector
     for st, acc, count in plan.batch_rules():
         n = records_checked if count is None else count
@@ -299,7 +323,7 @@ def peak_memory_bytes() -> int | None:
 
 def _build_report(ruleset: Ruleset, options: RunOptions, plan: Plan, meta_plan: Plan, parse: _ParseTracker,
                   sources, records_total: int, records_checked: int, metadata_valid: bool | None,
-                  duration: float) -> Report:
+                  duration: float, extra_peak: int = 0) -> Report:
     collector = plan.collector
     records_malformed = parse.count
     measured = {st.dimension for st in plan.states
@@ -315,6 +339,8 @@ def _build_report(ruleset: Ruleset, options: RunOptions, plan: Plan, meta_plan: 
         if isinstance(expected, (int, float)) and not isinstance(expected, bool) and expected > 0:
             completion_rate = records_total / expected
     memory = peak_memory_bytes() if options.measure_resources else None
+    if memory is not None:
+        memory += extra_peak
     breaches = compute_breaches(
         quality=quality, error_rate=error_rate, thresholds=ruleset.thresholds,
         processing_time=duration if options.measure_resources else None, memory_usage=memory,

@@ -1,20 +1,28 @@
-"""Generates the Python engine's per-record function from compiled rule groups.
+"""Generates the Python engine's per-block and per-record functions from compiled rule groups.
 
-The generated source holds only identifiers and code written in this module: local names such as
-``x3``/``v3``/``r3``, namespace names such as ``K4`` (a key), ``vt7`` (a check's test), ``get9`` (a
-cache lookup), and rule indexes as integer literals. Every ruleset value (field names, patterns,
-messages, parameters) reaches the code through the namespace dict, never as source text.
+The generated source holds only identifiers and code written in this module and in
+``python_inline``: local names such as ``x3``/``r3``, namespace names such as ``K4`` (a key), ``vt7`` (a
+check's test), ``get9`` (a cache lookup), and rule indexes as integer literals. Every ruleset value
+(field names, patterns, messages, parameters) reaches the code through the namespace, never as
+source text. Namespace objects are bound as keyword defaults, so the hot loop reads fast locals.
 
-Shape of ``process(rec, line)``:
+``process_block(block, line, slow, notobj)`` runs a whole block of raw JSON lines: it parses each
+line with orjson, hands anything unusual to ``slow`` (blank, malformed, or needing the exact parser) or
+``notobj`` (valid JSON but not an object), and checks each record in two phases; it returns the last
+line number. ``process_exact(rec, line)`` checks one already-parsed record (exact integers).
 
-* phase A, per field: extract it once (sharing prefixes: ``data`` is read once for ``data.value`` and
-  ``data.status``), then evaluate its value checks. Built-in ``type`` tests are skipped for Python
-  types the fixed semantics accept (``str`` for ``string``, ``int`` for ``integer``, ``dict`` for
-  ``object``...). Remaining built-in tests on ``str``/``int`` values are read from a per-field cache
-  keyed by the exact value. Phase A has no side effects except error counts, so the detecting variant
-  may ``return 1`` when it meets a float of magnitude >= 2**63 (an integer orjson could not keep).
-* phase B reports value failures, runs presence checks for absent/null fields, record checks and batch
-  accumulators. Every check call is guarded: an exception marks that rule only.
+* Phase A, per field: extract it once (sharing prefixes: ``data`` is read once for ``data.value`` and
+  ``data.status``), then evaluate its value checks by the value's Python type. Built-in ``type`` tests
+  are skipped for types the fixed semantics accept; built-in tests with an inline fast path (range
+  bounds, set membership, lengths, timestamps, cached pattern answers) decide passing values in a
+  line or two and call the real test only otherwise; remaining built-in tests on ``str``/``int`` values
+  are read from a per-field cache keyed by the exact value. Phase A has no side effects except error
+  counts, so on a float of magnitude >= 2**63 (an integer orjson could not keep) the block variant
+  re-parses the line exactly and hands it to ``process_exact`` instead.
+* Phase B reports value failures, runs presence checks for absent/null fields, ``unique`` keys
+  (inline for string and integer keys), record checks, and feeds batch accumulators (values in bulk
+  for those declaring ``values_of``, whole records otherwise). Every check call is guarded: an
+  exception marks that rule only.
 """
 
 from __future__ import annotations
@@ -22,14 +30,17 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..paths import MISSING
+from . import python_inline
 
 CACHE_LIMIT = 16384
 """Distinct values remembered per field and value type; past it, values are checked without caching."""
 
 BIG_FLOAT = 2.0 ** 63
 NOT_FOUND = object()
-NOT_PRESENT = object()
+PRESENCE = object()
+"""Marks an absent or null field in the failure list ``R`` of a record (see ``Collector.report``)."""
 _FILENAME = "<rfsrules-python-engine>"
+_EXACT = "\x00exact"  # stands for "re-parse this line exactly" in phase A; dropped from process_exact
 
 
 class _Names:
@@ -50,24 +61,35 @@ class _Names:
 
 
 class ValueTest:
-    """One value check on one field: rule index, test, cacheable (built-in, pure), Python types it surely passes."""
+    """One value check on one field: rule index, test, cacheable (built-in, pure), Python types it surely
+    passes, and its inline fast path description (``test.fast`` of built-in tests, else None)."""
 
-    __slots__ = ("ri", "test", "cacheable", "passes")
+    __slots__ = ("ri", "test", "cacheable", "passes", "fast")
 
-    def __init__(self, ri: int, test: Callable, cacheable: bool, passes: frozenset):
-        self.ri, self.test, self.cacheable, self.passes = ri, test, cacheable, passes
+    def __init__(self, ri: int, test: Callable, cacheable: bool, passes: frozenset, fast: dict | None = None):
+        self.ri, self.test, self.cacheable, self.passes, self.fast = ri, test, cacheable, passes, fast
 
 
-def generate(groups, collector, on_cache_full: Callable) -> tuple[Callable, Callable, str]:
-    """``(process, process_exact, source)`` for ``groups`` (see the module docstring).
+class Generated:
+    """The generated functions and their source (for tests and debugging)."""
+
+    def __init__(self, process_block: Callable, process_exact: Callable, source: str, namespace: dict):
+        self.process_block, self.process_exact, self.source, self.namespace = \
+            process_block, process_exact, source, namespace
+
+
+def generate(groups, collector, on_cache_full: Callable, *, digit_scan: bool, exact_loads: Callable) -> Generated:
+    """Build the functions for ``groups`` (see the module docstring).
 
     ``on_cache_full(section, py_type, rebind)`` is called when a field's cache reaches
     :data:`CACHE_LIMIT`; ``rebind()`` makes the running code stop filling that cache.
+    With ``digit_scan`` every line holding a run of 19 digits is parsed exactly (for rules that read
+    whole records, where huge integers cannot be detected field by field).
     """
     gen = _Generator(collector, on_cache_full)
     for gi, group in enumerate(groups):
         gen.group(gi, group)
-    return gen.finish()
+    return gen.finish(digit_scan, exact_loads)
 
 
 class _Generator:
@@ -75,41 +97,45 @@ class _Generator:
         self.on_cache_full = on_cache_full
         self.names = _Names()
         self.names.ns.update({
-            "M": MISSING, "NF": NOT_FOUND, "NP": NOT_PRESENT, "S": str, "I": int, "F": float, "D": dict,
+            "M": MISSING, "NF": NOT_FOUND, "S": str, "I": int, "F": float, "D": dict,
             "BIG": BIG_FLOAT, "NBIG": -BIG_FLOAT, "ERRS": collector.error_total, "LIMIT": CACHE_LIMIT,
-            "err": collector.error, "vf": collector.value_failures, "vfw": collector.wildcard_failures,
-            "rf": collector.record_failures,
+            "err": collector.error, "report": collector.report, "rf": collector.record_failures,
+            "PRES": PRESENCE,
         })
+        self.globals_only = {"ERRS", "LIMIT"}  # names only helpers use (and fill names: rebindable)
         self.collector = collector
         self.helpers: list[str] = []
-        self.spaces: list[dict] = []  # the namespaces the generated functions run in (filled by finish())
-        self.phase_a: list[tuple[str, bool]] = []  # (line, only in the detecting variant)
+        self.namespace: dict = {}
+        self.phase_a: list[tuple[str, bool]] = []  # (line, only in the block variant)
         self.phase_b: list[str] = []
+
+    def bind(self, prefix: str, obj: Any) -> str:
+        return self.names.bind(prefix, obj)
 
     # --- groups and sections ---------------------------------------------------------------------
 
     def group(self, gi: int, group) -> None:
-        pad = "    "
+        pad = ""
         if group.where is not None:
             keep = f"k{gi}"
-            w = self.names.bind("w", group.where)
-            werr = self.names.bind("werr", _group_error(self.collector, group.rule_indexes))
-            self._a([f"{pad}try:", f"{pad}    {keep} = {w}(rec) is True", f"{pad}except Exception as e:",
-                     f"{pad}    {keep} = False", f"{pad}    {werr}(e)", f"{pad}if {keep}:"])
-            self.phase_b.append(f"{pad}if {keep}:")
-            pad += "    "
+            w = self.bind("w", group.where)
+            werr = self.bind("werr", _group_error(self.collector, group.rule_indexes))
+            self._a([f"try:", f"    {keep} = {w}(rec) is True", "except Exception as e:",
+                     f"    {keep} = False", f"    {werr}(e)", f"if {keep}:"])
+            self.phase_b.append(f"if {keep}:")
+            pad = "    "
         a_start, b_start = len(self.phase_a), len(self.phase_b)
         prefixes: dict[tuple, str] = {}
         for sec in group.sections.values():
             self.section(sec, pad, prefixes)
         for ri, test in group.record_tests:
-            self.phase_b += self._guarded_record_call(self.names.bind("rt", test), ri, pad)
+            self.phase_b += self._guarded_record_call(self.bind("rt", test), ri, pad)
         if group.batch and group.where is not None:
-            self.phase_b.append(f"{pad}{self.names.bind('cnt', group.counter)}[0] += 1")
+            self.phase_b.append(f"{pad}{self.bind('cnt', group.counter)}[0] += 1")
         for ri, acc in group.batch:
-            if getattr(acc, "needs_records", True) is False:
+            if getattr(acc, "needs_records", True) is False or ri in group.batch_by_values:
                 continue
-            a = self.names.bind("ba", acc.add)
+            a = self.bind("ba", acc.add)
             self.phase_b += [f"{pad}try:", f"{pad}    {a}(rec)", f"{pad}except Exception as e:", f"{pad}    err({ri}, e)"]
         if group.where is not None:
             if len(self.phase_a) == a_start:
@@ -122,42 +148,51 @@ class _Generator:
             self._wildcard(sec, pad)
             return
         v = self.extract(sec.path, pad, prefixes)
-        k = self.names.fresh("")
-        r = f"r{k}"
-        fld = self.names.bind("fld", sec.path.text)
-        detect = f"if t is F and ({v} >= BIG or {v} <= NBIG):"
-        if not sec.value_tests:
-            if sec.detect:
-                self._a([f"{pad}t = type({v})", pad + detect, f"{pad}    return 1"], detect_only=True)
-            if sec.presence:
-                self.phase_b.append(f"{pad}if {v} is M or {v} is None:")
-                for ri, test in sec.presence:
-                    self.phase_b += self._guarded_record_call(self.names.bind("pt", test), ri, pad + "    ")
-            return
-        inner = pad + "        "
-        self._a([f"{pad}if {v} is M or {v} is None:", f"{pad}    {r} = NP", f"{pad}else:", f"{pad}    t = type({v})",
-                 f"{pad}    if t is S:"])
-        self._a(self._typed_branch(sec, str, v, r, inner))
-        self._a([f"{pad}    elif t is I:"])
-        self._a(self._typed_branch(sec, int, v, r, inner))
-        self._a([f"{pad}    else:"])
-        self._a([inner + detect, f"{inner}    return 1"], detect_only=True)
-        self._a(self._inline_tests(sec.value_tests, v, r, inner))
-        self.phase_b.append(f"{pad}if {r} is not None:")
+        fld = self.bind("fld", sec.path.text)
+        absent = []
         if sec.presence:
-            self.phase_b.append(f"{pad}    if {r} is NP:")
-            for ri, test in sec.presence:
-                self.phase_b += self._guarded_record_call(self.names.bind("pt", test), ri, pad + "        ")
-            self.phase_b += [f"{pad}    else:", f"{pad}        vf({r}, rec, line, {fld}, {v})"]
+            presence = self.bind("pres", list(sec.presence))
+            absent = [f"{pad}    if R is None:", f"{pad}        R = []", f"{pad}    R.append((PRES, {presence}, None))"]
+        if sec.value_tests:
+            # the type first: present values (the common case) never test for MISSING/None
+            self._a([f"{pad}t = type({v})"])
+            inner = pad + "    "
+            first = True
+            # a type every test surely passes (``dict`` for ``type: object``) is tested first, for nothing
+            passing = frozenset.intersection(*(test.passes for test in sec.value_tests))
+            for py_type in (dict, list, bool):
+                if py_type in passing:
+                    self._a([f"{pad}{'if' if first else 'elif'} t is {self.bind('T', py_type)}:", f"{inner}pass"])
+                    first = False
+            for py_type, type_name in ((str, "S"), (int, "I")):
+                branch = self._branch(sec, py_type, v, fld, inner)
+                self._a([f"{pad}{'if' if first else 'elif'} t is {type_name}:"] + (branch or [f"{inner}pass"]))
+                first = False
+            if absent:
+                self._a([f"{pad}elif {v} is M or {v} is None:"] + absent)
+            else:
+                self._a([f"{pad}elif {v} is M or {v} is None:", f"{inner}pass"])
+            self._a([f"{pad}elif t is F:"])
+            self._a([f"{inner}if {v} >= BIG or {v} <= NBIG:", f"{inner}    {_EXACT}"], detect_only=True)
+            self._a(self._branch(sec, float, v, fld, inner) or [f"{inner}pass"])
+            self._a([f"{pad}else:"] + (self._inline_calls(sec.value_tests, v, fld, inner) or [f"{inner}pass"]))
         else:
-            self.phase_b += [f"{pad}    if {r} is not NP:", f"{pad}        vf({r}, rec, line, {fld}, {v})"]
+            if sec.detect:
+                self._a([f"{pad}if type({v}) is F and ({v} >= BIG or {v} <= NBIG):", f"{pad}    {_EXACT}"],
+                        detect_only=True)
+            if absent:
+                self._a([f"{pad}if {v} is M or {v} is None:"] + absent)
+        for ri, unique in sec.uniques:
+            self._unique(ri, unique, v, pad)
+        for ri, values in sec.batch_values:
+            self.phase_b.append(f"{pad}{self.bind('bv', values.append)}({v})")
 
     def extract(self, path, pad: str, prefixes: dict) -> str:
         """Emit code reading ``path`` from ``rec`` into a local (reusing already-read prefixes); return its name."""
         segments = path.segments
         if not all(type(s) is str for s in segments):
             v = self.names.fresh("v")
-            self._a([f"{pad}{v} = {self.names.bind('g', path.getter())}(rec)"])
+            self._a([f"{pad}{v} = {self.bind('g', path.getter())}(rec)"])
             return v
         current = "rec"
         for depth in range(1, len(segments) + 1):
@@ -167,7 +202,7 @@ class _Generator:
                 current = known
                 continue
             x = self.names.fresh("x")
-            k = self.names.bind("K", segments[depth - 1])
+            k = self.bind("K", segments[depth - 1])
             if current == "rec":
                 self._a([f"{pad}{x} = rec.get({k}, M)"])
             else:
@@ -175,53 +210,85 @@ class _Generator:
             prefixes[key] = current = x
         return current
 
+    def _unique(self, ri: int, unique, v: str, pad: str) -> None:
+        """A single-field ``unique`` key: string and integer keys inline, anything else through the test."""
+        seen = self.bind("useen", unique.seen)
+        get, dup, call = self.bind("uget", unique.seen.get), self.bind("udup", unique.one_failure), self.bind("ut", unique)
+        self.phase_b += [
+            f"{pad}t = type({v})", f"{pad}if t is S or t is I:", f"{pad}    f = {get}({v})", f"{pad}    if f is None:",
+            f"{pad}        {seen}[{v}] = line", f"{pad}    else:", f"{pad}        rf({ri}, {dup}({v}, f), rec, line)",
+            f"{pad}elif {v} is not M and {v} is not None:",
+        ] + self._guarded_record_call(call, ri, pad + "    ")
+
     def _wildcard(self, sec, pad: str) -> None:
         if not sec.value_tests:
             return  # presence checks on [*] paths run as record checks; detection does not walk arrays
-        r = f"r{self.names.fresh('')}"
-        it = self.names.bind("iv", sec.path.iter_values)
+        it = self.bind("iv", sec.path.iter_values)
         inner = pad + "        "
-        self._a([f"{pad}{r} = None", f"{pad}for fp, v in {it}(rec):", f"{pad}    if v is M or v is None:",
-                 f"{pad}        continue", f"{pad}    t = type(v)", f"{pad}    if t is S:"])
-        self._a(self._typed_branch(sec, str, "v", "w", inner))
-        self._a([f"{pad}    elif t is I:"])
-        self._a(self._typed_branch(sec, int, "v", "w", inner))
+        self._a([f"{pad}for fp, v in {it}(rec):", f"{pad}    if v is M or v is None:", f"{pad}        continue",
+                 f"{pad}    t = type(v)"])
+        first = True
+        for py_type, type_name in ((str, "S"), (int, "I"), (float, "F")):
+            self._a([f"{pad}    {'if' if first else 'elif'} t is {type_name}:"])
+            first = False
+            self._a(self._branch(sec, py_type, "v", "fp", inner) or [f"{inner}pass"])
         self._a([f"{pad}    else:"])
-        self._a(self._inline_tests(sec.value_tests, "v", "w", inner))
-        self._a([f"{pad}    if w is not None:", f"{pad}        if {r} is None:", f"{pad}            {r} = []",
-                 f"{pad}        {r}.append((fp, v, w))"])
-        self.phase_b += [f"{pad}if {r} is not None:", f"{pad}    vfw({r}, rec, line)"]
+        self._a(self._inline_calls(sec.value_tests, "v", "fp", inner) or [f"{inner}pass"])
 
     # --- value tests -------------------------------------------------------------------------------
 
-    def _typed_branch(self, sec, py_type: type, v: str, r: str, pad: str) -> list[str]:
-        """Code for a value of a known Python type: tests it surely passes are dropped; built-in ones are
-        cached (unless the section's values of that type rarely repeat)."""
+    def _branch(self, sec, py_type: type, v: str, fld: str, pad: str) -> list[str]:
+        """Code for a value of a known Python type: tests it surely passes are dropped, inline fast paths
+        decide passing values, remaining built-in tests are cached per value (``str``/``int``, unless the
+        field's values of that type rarely repeat), plugin tests are called. Failures go to ``R``."""
         remaining = [t for t in sec.value_tests if py_type not in t.passes]
+        lines: list[str] = []
         if not remaining:
-            return [f"{pad}{r} = None"]
-        if not all(t.cacheable for t in remaining) or py_type in sec.uncached:
-            return self._inline_tests(remaining, v, r, pad)
-        evaluator = self._evaluator(remaining)
+            return lines
+        inline, cached, direct = [], [], []
+        for test in remaining:
+            form = python_inline.inline_form(test.fast, py_type, v, pad, self.bind) if test.cacheable else None
+            if form is not None:
+                inline.append((test, form))
+            elif test.cacheable and py_type in (str, int) and py_type not in sec.uncached:
+                cached.append(test)
+            else:
+                direct.append(test)
+        if any(python_inline.ISO in python_inline.needs(test.fast, py_type) for test, _ in inline):
+            lines += python_inline.iso_prelude(v, pad, self.bind)
+        for test, (prelude, passing) in inline:
+            lines += prelude + [f"{pad}if not ({passing}):"] + self._call_into(test, v, fld, pad + "    ")
+        if cached:
+            lines += self._cached(sec, py_type, cached, v, fld, pad)
+        for test in direct:
+            lines += self._call_into(test, v, fld, pad)
+        return lines
+
+    def _cached(self, sec, py_type: type, tests, v: str, fld: str, pad: str) -> list[str]:
+        evaluator = self._evaluator(tests)
         cache = sec.caches.setdefault(py_type, {})
-        get = self.names.bind("get", cache.get)
+        get = self.bind("get", cache.get)
+        c = f"c{self.names.fresh('')}"
+        merge = [f"{pad}if {c} is not None:", f"{pad}    if R is None:", f"{pad}        R = []",
+                 f"{pad}    R.append(({fld}, {v}, {c}))"]
         if py_type in sec.full:
-            return [f"{pad}{r} = {get}({v}, NF)", f"{pad}if {r} is NF:", f"{pad}    {r} = {evaluator}({v})"]
-        c = self.names.bind("cache", cache)
+            return [f"{pad}{c} = {get}({v}, NF)", f"{pad}if {c} is NF:", f"{pad}    {c} = {evaluator}({v})"] + merge
+        store = self.bind("cache", cache)
         fill = self.names.fresh("fill")
-        full = self.names.bind("full", self._full_callback(sec, py_type, fill, evaluator))
+        self.globals_only.add(fill)
+        full = self.bind("full", self._full_callback(sec, py_type, fill, evaluator))
+        self.globals_only.update({store, full, evaluator})
         self.helpers.append("\n".join([
             f"def {fill}(v):", "    n = ERRS[0]", f"    r = {evaluator}(v)", "    if ERRS[0] == n:",
-            f"        if len({c}) < LIMIT:", f"            {c}[v] = r", "        else:",
+            f"        if len({store}) < LIMIT:", f"            {store}[v] = r", "        else:",
             f"            {full}()", "    return r"]))
-        return [f"{pad}{r} = {get}({v}, NF)", f"{pad}if {r} is NF:", f"{pad}    {r} = {fill}({v})"]
+        return [f"{pad}{c} = {get}({v}, NF)", f"{pad}if {c} is NF:", f"{pad}    {c} = {fill}({v})"] + merge
 
     def _full_callback(self, sec, py_type: type, fill: str, evaluator: str) -> Callable[[], None]:
-        spaces = self.spaces
+        namespace = self.namespace
 
         def rebind() -> None:
-            for ns in spaces:
-                ns[fill] = ns[evaluator]
+            namespace[fill] = namespace[evaluator]
 
         def cache_full() -> None:
             self.on_cache_full(sec, py_type, rebind)
@@ -229,26 +296,35 @@ class _Generator:
         return cache_full
 
     def _evaluator(self, tests) -> str:
+        """A helper returning the combined results ``((rule index, reason, message), ...)`` or None."""
         name = self.names.fresh("ev")
-        self.helpers.append("\n".join([f"def {name}(v):", "    t = type(v)"] + self._inline_tests(tests, "v", "out", "    ")
-                                      + ["    return out"]))
+        lines = [f"def {name}(v):", "    out = None"]
+        for test in tests:
+            vt = self.bind("vt", test.test)
+            item = f"({test.ri}, q[0], q[1])"
+            lines += ["    try:", f"        q = {vt}(v)", "    except Exception as e:", "        q = None",
+                      f"        err({test.ri}, e)", "    if q is not None:",
+                      f"        out = ({item},) if out is None else out + ({item},)"]
+        self.helpers.append("\n".join(lines + ["    return out"]))
         return name
 
-    def _inline_tests(self, tests, v: str, r: str, pad: str) -> list[str]:
-        """Run ``tests`` on ``v`` (type in local ``t``), collecting ``(rule index, reason, message)`` into ``r``."""
-        lines = [f"{pad}{r} = None"]
+    def _inline_calls(self, tests, v: str, fld: str, pad: str) -> list[str]:
+        """Call ``tests`` on ``v``, skipping those the value's type surely passes; failures go to ``R``."""
+        lines: list[str] = []
         for test in tests:
-            vt = self.names.bind("vt", test.test)
-            inner = pad
-            passes = [self.names.bind("T", p) for p in sorted(test.passes, key=lambda p: p.__name__)]
-            if passes:
-                lines.append(f"{pad}if " + " and ".join(f"t is not {p}" for p in passes) + ":")
-                inner = pad + "    "
-            item = f"({test.ri}, q[0], q[1])"
-            lines += [f"{inner}try:", f"{inner}    q = {vt}({v})", f"{inner}except Exception as e:", f"{inner}    q = None",
-                      f"{inner}    err({test.ri}, e)", f"{inner}if q is not None:",
-                      f"{inner}    {r} = ({item},) if {r} is None else {r} + ({item},)"]
+            if test.passes:
+                passes = [self.bind("T", p) for p in sorted(test.passes, key=lambda p: p.__name__)]
+                lines.append(f"{pad}if " + " and ".join(f"type({v}) is not {p}" for p in passes) + ":")
+                lines += self._call_into(test, v, fld, pad + "    ")
+            else:
+                lines += self._call_into(test, v, fld, pad)
         return lines
+
+    def _call_into(self, test, v: str, fld: str, pad: str) -> list[str]:
+        vt = self.bind("vt", test.test)
+        return [f"{pad}try:", f"{pad}    q = {vt}({v})", f"{pad}except Exception as e:", f"{pad}    q = None",
+                f"{pad}    err({test.ri}, e)", f"{pad}if q is not None:", f"{pad}    if R is None:",
+                f"{pad}        R = []", f"{pad}    R.append(({fld}, {v}, (({test.ri}, q[0], q[1]),)))"]
 
     def _guarded_record_call(self, name: str, ri: int, pad: str) -> list[str]:
         return [f"{pad}try:", f"{pad}    q = {name}(rec, line)", f"{pad}except Exception as e:", f"{pad}    q = None",
@@ -259,23 +335,42 @@ class _Generator:
 
     # --- assembly --------------------------------------------------------------------------------
 
-    def finish(self) -> tuple[Callable, Callable, str]:
-        helpers = "\n\n".join(self.helpers) + "\n"
-        variants = {}
-        for detect in (True, False):
-            body = [line for line, only in self.phase_a if detect or not only] + self.phase_b + ["    return None"]
-            variants[detect] = "def process(rec, line):\n" + "\n".join(body) + "\n"
-        helper_ns = dict(self.names.ns)
+    def finish(self, digit_scan: bool, exact_loads: Callable) -> Generated:
+        import orjson
+
+        ns = self.namespace
+        ns.update(self.names.ns)
+        ns.update({"loads": orjson.loads, "xloads": exact_loads, "RUN": b"0" * 19,
+                   "TOZERO": bytes.maketrans(b"123456789", b"000000000")})
+        local = sorted(name for name in ns if name not in self.globals_only)
+        defaults = ", ".join(f"{name}={name}" for name in local)
+
+        report = ["if R is not None:", "    report(R, rec, line)"]
+        exact_body = ["    R = None"] + [" " * 4 + line for line, only in self.phase_a if not only]
+        exact_body += [" " * 4 + line for line in report + self.phase_b] + ["    return None"]
+        exact_src = f"def process_exact(rec, line, *, {defaults}):\n" + "\n".join(exact_body) + "\n"
+
+        body = ["    for raw in block:", "        line += 1", "        try:", "            rec = loads(raw)",
+                "        except Exception:", "            slow(raw, line)", "            continue",
+                "        if type(rec) is not D:", "            notobj(rec, raw, line)", "            continue"]
+        if digit_scan:
+            body += ["        if RUN in raw.translate(TOZERO):", "            process_exact(xloads(raw), line)",
+                     "            continue"]
+        body.append("        R = None")
+        for line, _ in self.phase_a:
+            stripped = line.lstrip(" ")
+            if stripped == _EXACT:
+                indent = " " * (8 + len(line) - len(stripped))
+                body += [f"{indent}process_exact(xloads(raw), line)", f"{indent}continue"]
+            else:
+                body.append(" " * 8 + line)
+        body += [" " * 8 + line for line in report + self.phase_b] + ["    return line"]
+        block_src = f"def process_block(block, line, slow, notobj, *, {defaults}):\n" + "\n".join(body) + "\n"
+
+        source = "\n\n".join(self.helpers + [exact_src, block_src]) + "\n"
         # Generated code only: identifiers and literals of this module, no ruleset text (see module docstring).
-        exec(compile(helpers, _FILENAME, "exec"), helper_ns)  # noqa: S102
-        spaces = self.spaces
-        spaces.append(helper_ns)
-        for detect in (True, False):
-            ns = dict(helper_ns)
-            exec(compile(variants[detect], _FILENAME, "exec"), ns)  # noqa: S102
-            spaces.append(ns)
-        source = helpers + "\n" + variants[True] + "\n" + variants[False]
-        return spaces[1]["process"], spaces[2]["process"], source
+        exec(compile(source, _FILENAME, "exec"), ns)  # noqa: S102
+        return Generated(ns["process_block"], ns["process_exact"], source, ns)
 
 
 def _group_error(collector, indexes: list[int]):

@@ -16,18 +16,14 @@ from ..paths import MISSING, FieldPath
 from ..results import Violation, json_safe
 from ..ruleset.model import Rule
 from . import python_codegen
-from .python_codegen import ValueTest, generate
+from .python_codegen import PRESENCE, ValueTest, generate
+from .python_inline import surely_passing
 
 BUILTIN_PREFIX = "rfsrules.checks.builtin."
 PRESENCE_CHECKS = ("required", "not_null")
 FIELD_SCOPED = frozenset({"required", "not_null", "unique", "row_count", "null_rate", "duplicate_rate",
                           "statistic", "expression"})
 """Built-in record/batch checks that read only their declared fields (or their expression's fields)."""
-
-_SURELY_PASSING = {"string": (str,), "integer": (int,), "number": (int,), "boolean": (bool,), "object": (dict,),
-                   "array": (list,)}
-"""Python types the built-in ``type`` check accepts for each type name, whatever the value (fixed semantics)."""
-
 
 class RuleState:
     """Counts and examples of one rule during a run."""
@@ -84,6 +80,7 @@ class Collector:
         self.max_examples = max_examples
         self.context = dict(context or {})
         self.record_id = record_id.getter() if record_id is not None and not record_id.has_wildcard else None
+        self.record_id_text = record_id.text if self.record_id is not None else None
         self.with_lines = with_lines
         self.source: str | None = None
         self.epoch = 0
@@ -92,6 +89,11 @@ class Collector:
         self.failed_by_dimension: dict[str, int] = {}
         self.dimension_last: dict[str, int] = {}
         self.error_total = [0]
+        # worker processes of a --jobs run: examples stay raw tuples (their lines are relative to the
+        # worker's byte range until the parent knows the offset) and failing lines may be recorded
+        self.deferred = False
+        self.failed_lines: list[int] | None = None
+        self.dimension_lines: dict[str, list[int]] | None = None
 
     def begin_source(self, label: str | None) -> None:
         """Start a new source: line numbers restart, so the per-record keys move to a new epoch."""
@@ -101,6 +103,24 @@ class Collector:
     def value_failures(self, results, rec, line, field_text, value) -> None:
         for ri, reason, message in results:
             self.fail(ri, field_text, value, reason, message, rec, line)
+
+    def report(self, entries, rec, line) -> None:
+        """What phase A of the generated code found in one record, in order: ``(field, value, results)``
+        for failing values (``results`` = ``((rule index, reason, message), ...)``), or
+        ``(PRESENCE, [(rule index, test), ...], None)`` for an absent or null field with presence checks."""
+        for field_text, value, results in entries:
+            if field_text is PRESENCE:
+                for ri, test in value:
+                    try:
+                        failures = test(rec, line)
+                    except Exception as exc:
+                        self.error(ri, exc)
+                        continue
+                    if failures:
+                        self.record_failures(ri, failures, rec, line)
+                continue
+            for ri, reason, message in results:
+                self.fail(ri, field_text, value, reason, message, rec, line)
 
     def wildcard_failures(self, items, rec, line) -> None:
         for field_text, value, results in items:
@@ -123,19 +143,33 @@ class Collector:
                 if self.last_failed != key:
                     self.last_failed = key
                     self.records_failed += 1
+                    if self.failed_lines is not None:
+                        self.failed_lines.append(line)
                 dim = st.dimension
                 if dim is not None and self.dimension_last.get(dim) != key:
                     self.dimension_last[dim] = key
                     self.failed_by_dimension[dim] = self.failed_by_dimension.get(dim, 0) + 1
+                    if self.dimension_lines is not None:
+                        self.dimension_lines.setdefault(dim, []).append(line)
         if self.max_examples is None or len(st.examples) < self.max_examples:
-            st.examples.append(self.violation(st, field_text, value, reason, message, rec, line))
+            if self.deferred:
+                st.examples.append((field_text, value, reason, message, self.record_id_of(rec), line, self.source))
+            else:
+                st.examples.append(self.violation(st, field_text, value, reason, message, rec, line))
 
-    def violation(self, st: RuleState, field_text, value, reason, message, rec, line) -> Violation:
-        record_id = None
+    def record_id_of(self, rec) -> Any:
+        """The ``record_id`` field of ``rec`` (None when the ruleset has none or the record lacks it)."""
         if self.record_id is not None and isinstance(rec, dict):
             record_id = self.record_id(rec)
-            if record_id is MISSING:
-                record_id = None
+            return None if record_id is MISSING else record_id
+        return None
+
+    def violation(self, st: RuleState, field_text, value, reason, message, rec, line) -> Violation:
+        return self.make_violation(st, field_text, value, reason, message, self.record_id_of(rec), line, self.source)
+
+    def make_violation(self, st: RuleState, field_text, value, reason, message, record_id, line,
+                       source) -> Violation:
+        """The example of one failure (the rule's ``message`` template rendered, context attached)."""
         shown_line = line if self.with_lines else None
         rule = st.rule
         if rule.message:
@@ -146,7 +180,7 @@ class Collector:
             message = render_message(rule.message, values)
         return Violation(rule.id, st.severity, message, check=rule.check, dimension=st.dimension,
                          reason=str(reason), field=field_text, line=shown_line, record_id=record_id,
-                         value=value, source=self.source, context=self.context)
+                         value=value, source=source, context=self.context)
 
     def error(self, ri, exc: BaseException) -> None:
         """A check raised: the rule's status becomes ``error``; the first error is kept and the rest counted."""
@@ -165,6 +199,8 @@ class _Section:
     path: FieldPath
     value_tests: list = field(default_factory=list)  # ValueTest
     presence: list = field(default_factory=list)  # (rule index, test)
+    uniques: list = field(default_factory=list)  # (rule index, Unique) of single-field built-in unique rules
+    batch_values: list = field(default_factory=list)  # (rule index, list the values are appended to)
     detect: bool = False
     caches: dict = field(default_factory=dict)  # Python type (str, int) -> {value: result}
     full: set = field(default_factory=set)  # types whose cache is full but still hits: lookups only
@@ -178,6 +214,7 @@ class _Group:
     sections: dict = field(default_factory=dict)  # path text -> _Section
     record_tests: list = field(default_factory=list)  # (rule index, test)
     batch: list = field(default_factory=list)  # (rule index, accumulator)
+    batch_by_values: set = field(default_factory=set)  # rule indexes fed through add_values
     counter: list = field(default_factory=lambda: [0])
 
     def section(self, path: FieldPath) -> _Section:
@@ -189,31 +226,42 @@ class _Group:
 
 @dataclass
 class Plan:
-    """A compiled rule list: ``process(rec, line)`` (returns 1 when the record must be re-parsed exactly),
-    ``process_exact`` (never asks), the rule states and the batch accumulators.
+    """A compiled rule list: ``process_block(block, line, slow, notobj)`` (raw JSON lines), ``process_exact``
+    (one parsed record, exact integers), the rule states and the batch accumulators.
 
-    ``process`` may be replaced while running (see :meth:`rebuild`): drivers re-read it now and then.
-    ``records_seen`` is maintained by the driver (roughly: per block) to judge value caches.
+    The functions may be replaced while running (see :meth:`rebuild`): drivers re-read them per block.
+    ``records_seen`` is maintained by the driver (per block) to judge value caches; drivers call
+    :meth:`flush` after each block (batch values are collected in lists and handed over in bulk).
     """
 
     states: list[RuleState]
     collector: Collector
     groups: list[_Group]
     needs_digit_scan: bool
-    process: Callable[[dict, int], Any] = None  # type: ignore[assignment]
+    value_batches: list = field(default_factory=list)  # (rule index, accumulator, list of values)
+    uniques: list = field(default_factory=list)  # (rule index, built-in unique test) of every unique rule
+    process_block: Callable = None  # type: ignore[assignment]
     process_exact: Callable[[dict, int], Any] = None  # type: ignore[assignment]
     source: str = ""  # the generated source (for tests and debugging)
     records_seen: int = 0
     rebuilds: int = 0
 
     def rebuild(self) -> None:
-        """(Re)generate the per-record functions from the groups' current cache decisions."""
-        self.process, self.process_exact, self.source = generate(self.groups, self.collector, self._cache_full)
+        """(Re)generate the functions from the groups' current cache decisions."""
+        from ..io.lines import exact_loads
+
+        generated = generate(self.groups, self.collector, self._cache_full, digit_scan=self.needs_digit_scan,
+                             exact_loads=exact_loads)
+        self.process_block, self.process_exact = generated.process_block, generated.process_exact
+        self.source = generated.source
         self.rebuilds += 1
 
     def _cache_full(self, section, py_type: type, rebind: Callable[[], None]) -> None:
         """A field's value cache reached its limit: keep it for lookups when it hits often enough,
         else drop caching for that field and type and regenerate the code without it."""
+        if py_type in section.uncached or py_type in section.full:
+            rebind()
+            return
         rebind()  # the running code stops filling at once
         misses = python_codegen.CACHE_LIMIT
         if misses * 2 >= max(self.records_seen, 1):
@@ -222,6 +270,16 @@ class Plan:
             self.rebuild()
         else:
             section.full.add(py_type)
+
+    def flush(self) -> None:
+        """Hand the collected batch values to their accumulators (``add_values``)."""
+        for ri, acc, values in self.value_batches:
+            if values:
+                try:
+                    acc.add_values(values)
+                except Exception as exc:
+                    self.collector.error(ri, exc)
+                values.clear()
 
     def batch_rules(self):
         for group in self.groups:
@@ -241,6 +299,8 @@ def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileCo
     # ``where`` expressions read, which must happen before any ``where`` is evaluated
     groups: dict[Any, _Group] = {None: _Group(None)}
     needs_digit_scan = False
+    value_batches: list = []
+    uniques: list = []
     for rule in rules:
         spec = registry.get(rule.check)
         st = RuleState(rule, spec, len(states), track_records)
@@ -264,20 +324,34 @@ def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileCo
         group.rule_indexes.append(st.index)
         builtin = spec.plugin.startswith(BUILTIN_PREFIX)
         if st.level == "value":
-            passes = _surely_passing(rule) if builtin and rule.check == "type" else frozenset()
+            fast = getattr(impl, "fast", None) if builtin else None
+            passes = surely_passing(fast) if builtin else frozenset()
             for path in rule.fields:
-                group.section(path).value_tests.append(ValueTest(st.index, impl, builtin, passes))
+                group.section(path).value_tests.append(ValueTest(st.index, impl, builtin, passes, fast))
         elif st.level == "record":
             single = len(rule.fields) == 1 and not rule.fields[0].has_wildcard
+            if builtin and rule.check == "unique":
+                uniques.append((st.index, impl))
             if builtin and rule.check in PRESENCE_CHECKS and single:
                 group.section(rule.fields[0]).presence.append((st.index, impl))
+            elif builtin and rule.check == "unique" and single and getattr(impl, "mode", None) == "one":
+                group.section(rule.fields[0]).uniques.append((st.index, impl))
+                needs_digit_scan |= _add_detection(group, list(rule.fields))
             else:
                 group.record_tests.append((st.index, impl))
                 needs_digit_scan |= _add_detection(group, _rule_refs(rule, builtin))
         else:
             group.batch.append((st.index, impl))
-            needs_digit_scan |= _add_detection(group, _rule_refs(rule, builtin))
-    plan = Plan(states, collector, list(groups.values()), needs_digit_scan)
+            path = getattr(impl, "values_of", None)
+            if isinstance(path, FieldPath) and not path.has_wildcard and callable(getattr(impl, "add_values", None)):
+                values: list = []
+                group.section(path).batch_values.append((st.index, values))
+                group.batch_by_values.add(st.index)
+                value_batches.append((st.index, impl, values))
+                needs_digit_scan |= _add_detection(group, [path])
+            else:
+                needs_digit_scan |= _add_detection(group, _rule_refs(rule, builtin))
+    plan = Plan(states, collector, list(groups.values()), needs_digit_scan, value_batches, uniques)
     plan.rebuild()
     plan.rebuilds = 0
     return plan
@@ -289,12 +363,6 @@ def _compile_where(rule: Rule):
     from ..expr import compile_python
 
     return compile_python(rule.where)
-
-
-def _surely_passing(rule: Rule) -> frozenset:
-    names = rule.params.get("type")
-    names = [names] if isinstance(names, str) else list(names or ())
-    return frozenset(t for name in names for t in _SURELY_PASSING.get(name, ()))
 
 
 def _where_refs(rule: Rule) -> list[FieldPath] | None:

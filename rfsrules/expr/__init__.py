@@ -24,6 +24,7 @@ from .ast import (
     Neg,
     Not,
     depth,
+    field_offsets,
     field_refs,
     function_names,
     walk,
@@ -37,6 +38,6 @@ from .sql import default_column, to_sql
 __all__ = [
     "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "MAX_NESTING", "Arith", "Between", "Call", "Case", "Compare", "Expr",
     "ExprError", "Field", "FunctionSpec", "InList", "IsNull", "Like", "Literal", "Logical", "Neg", "Not",
-    "compile_python", "default_column", "depth", "field_refs", "format_expression", "function_names",
+    "compile_python", "default_column", "depth", "field_offsets", "field_refs", "format_expression", "function_names",
     "parse_expression", "sql_equal", "sql_order", "to_sql", "walk",
 ]

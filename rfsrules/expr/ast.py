@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Iterator, Union
 
 from ..errors import RfsrulesError
@@ -79,9 +79,14 @@ class Literal(Expr):
 
 @dataclass(frozen=True)
 class Field(Expr):
-    """A reference to a record field, e.g. ``data.value`` or ``items[0].sku`` (0-based indexes)."""
+    """A reference to a record field, e.g. ``data.value`` or ``items[0].sku`` (0-based indexes).
+
+    ``offset`` is the 0-based position of the reference in the parsed text (None when the node was
+    built by hand); it locates problems such as an undeclared field and takes no part in equality.
+    """
 
     path: FieldPath
+    offset: int | None = dataclass_field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -259,6 +264,17 @@ def field_refs(expr: Expr) -> list[FieldPath]:
         if isinstance(node, Field) and node.path.text not in seen:
             seen[node.path.text] = node.path
     return list(seen.values())
+
+
+def field_offsets(expr: Expr) -> dict[str, int | None]:
+    """Path text of each field ``expr`` reads -> the 0-based offset of its first reference in the text."""
+    seen: dict[str, int | None] = {}
+    for node in walk(expr):
+        if isinstance(node, Field):
+            known = seen.get(node.path.text)
+            if known is None or (node.offset is not None and node.offset < known):
+                seen[node.path.text] = node.offset
+    return seen
 
 
 def function_names(expr: Expr) -> list[str]:

@@ -43,7 +43,7 @@ _CONSTRUCTOR_NAMES = ("array", "list")
 
 _COMPARE = {exp.EQ: "=", exp.NEQ: "!=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
 _ARITH = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
-_PLAIN_KEY = re.compile(r"[A-Za-z_$@][\w$@-]*")
+_PLAIN_KEY = re.compile(r"(?:[^\W\d]|[$@])[\w$@-]*")  # as rfsrules.paths writes a bare key
 _INTEGER = re.compile(r"\d+")
 _POSITIONAL_PARAMETER = re.compile(r"\$\d+")
 _FLOAT = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -151,9 +151,14 @@ def _unterminated(text: str) -> tuple[int, str]:
 def _prescan(tokens: list[Token]) -> None:
     """Reject what must never reach the parser: several statements, SQL statements, deep nesting."""
     level = 0
-    for tok in tokens:
+    for index, tok in enumerate(tokens):
         if tok.token_type == TokenType.SEMICOLON:
             raise ExprError("only one expression is allowed (found ';')", tok.start)
+        if tok.token_type == TokenType.FROM and index and tokens[index - 1].token_type == TokenType.DISTINCT:
+            start = index - 1
+            while start and tokens[start - 1].token_type in (TokenType.IS, TokenType.NOT):
+                start -= 1
+            raise ExprError(_REJECTED[exp.NullSafeEQ][0], tokens[start].start)
         if tok.token_type in _STATEMENT_TOKENS:
             raise ExprError(f"SQL statements are not allowed (found {tok.text!r}; write \"{tok.text}\" for a field "
                             "of that name)", tok.start)
@@ -282,7 +287,7 @@ class _Converter:
         if isinstance(node, exp.Null):
             return Literal(None, "null")
         if isinstance(node, (exp.Column, exp.Dot, exp.Bracket)):
-            return Field(self._path(node))
+            return Field(self._path(node), self._span(node)[0])
         if type(node) in _COMPARE:
             return Compare(_COMPARE[type(node)], self.convert(node.this, d), self.convert(node.expression, d))
         if type(node) in _ARITH:

@@ -83,7 +83,7 @@ def range_check(
     for bound in (min_value, max_value):
         if bound is not None and not _is_number(bound):
             raise TypeError(f"range_check bounds must be numbers or None, got {bound!r}")
-    text = message or f"{field} must be a number between {min_value} and {max_value}"
+    text = message or f"{field} must be {_range_words(min_value, max_value)}"
 
     def test(value: Any) -> str | None:
         if not _is_number(value):
@@ -97,6 +97,17 @@ def range_check(
         return None
 
     return ConfigRule(field, "range", text, test)
+
+
+def _range_words(min_value: float | None, max_value: float | None) -> str:
+    """``a number between 1 and 5``; an open bound is left out (``a number of at least 1``)."""
+    if min_value is not None and max_value is not None:
+        return f"a number between {min_value} and {max_value}"
+    if min_value is not None:
+        return f"a number of at least {min_value}"
+    if max_value is not None:
+        return f"a number of at most {max_value}"
+    return "a number"
 
 
 def custom_check(

@@ -8,7 +8,7 @@ from typing import IO, Any, Callable, Iterator, NamedTuple
 
 from ..results import Reason
 
-CHUNK_SIZE = 1 << 20
+CHUNK_SIZE = 262144
 """Bytes read per ``read()`` call. Memory held by the reader is at most ``CHUNK_SIZE + max_line_bytes``."""
 
 TOO_LONG = b"\x00rfsrules: line too long\x00"
@@ -111,17 +111,22 @@ class LineBlocks:
     ``max_line_bytes`` is replaced by :data:`TOO_LONG` and the rest of it is skipped unread.
     Lines are numbered consecutively from 1 across blocks, so the caller counts them itself.
     ``bytes_read`` is updated as data arrives; ``progress(bytes_read)`` is called at most 10 times a second.
+    ``limit`` stops after that many bytes (a byte range of a file, ending at a line boundary);
+    ``skip_bom`` drops a UTF-8 byte order mark at the start (only the start of a file has one).
     """
 
     def __init__(self, stream: IO[bytes], *, max_line_bytes: int, chunk_size: int = CHUNK_SIZE,
                  position: Callable[[], int] | None = None,
-                 progress: Callable[[int], None] | None = None):
+                 progress: Callable[[int], None] | None = None, limit: int | None = None,
+                 skip_bom: bool = True):
         self.stream = stream
         self.max_line_bytes = max(1, int(max_line_bytes))
         self.chunk_size = chunk_size
         self.position = position
         self.progress = progress
         self.bytes_read = 0
+        self.limit = limit
+        self.skip_bom = skip_bom
 
     def __iter__(self) -> Iterator[list[bytes]]:
         read = self.stream.read
@@ -129,10 +134,17 @@ class LineBlocks:
         limit = self.max_line_bytes
         carry = b""
         skipping = False  # inside an over-long line whose TOO_LONG marker was already emitted
-        first = True
+        first = self.skip_bom
         last_report = 0.0
+        left = self.limit
         while True:
-            chunk = read(size)
+            if left is not None:
+                if left <= 0:
+                    break
+                chunk = read(min(size, left))
+                left -= len(chunk)
+            else:
+                chunk = read(size)
             if not chunk:
                 break
             self.bytes_read += len(chunk)

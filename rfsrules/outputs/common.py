@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -74,6 +75,32 @@ def gate_reasons(report: Report) -> list[str]:
 def plural(count: int, noun: str) -> str:
     """``1 rule``, ``2 rules``."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+# Characters that must not reach a terminal, a CI log or a one-line cell as they are: C0/C1 controls
+# (newlines could forge report lines, ESC starts terminal sequences), Unicode line separators,
+# bidirectional overrides (they reorder what is displayed) and lone surrogates (not encodable).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(match: re.Match) -> str:
+    char = match.group()
+    short = _SHORT_ESCAPES.get(char)
+    if short is not None:
+        return short
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: object) -> str:
+    """``text`` on one line with data-controlled characters made visible (``\\n``, ``\\x1b``, ``\\ud800``).
+
+    Record ids, field names, values and messages come from the data; every renderer passes them
+    through here so that a value cannot add lines to a report, send terminal escape sequences or
+    make the output unencodable.
+    """
+    return _UNPRINTABLE.sub(_escape_char, str(text))
 
 
 def format_value(value: Any, limit: int = 60) -> str:
@@ -161,4 +188,4 @@ def example_parts(violation: Violation, multi_source: bool, metadata: bool = Fal
     elif violation.field:
         parts.append(violation.field)
     parts.append(violation.message)
-    return parts
+    return [printable(part) for part in parts]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Sequence
 
 import orjson
@@ -12,6 +13,8 @@ from .common import RenderOptions
 
 REPORTS_FORMAT = "rfsrules.reports/1"
 """Version tag of the wrapper object holding one report per file (``--per-file``)."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def render(reports: Report | Sequence[Report], options: RenderOptions | None = None) -> str:
@@ -29,9 +32,12 @@ def to_data(reports: Report | Sequence[Report], options: RenderOptions) -> dict[
 def dumps(data: Any) -> str:
     """Indented JSON (two spaces, keys in insertion order) ending with a newline.
 
-    orjson is used when it can; integers beyond 64 bits fall back to the standard library.
+    orjson is used when it can; integers beyond 64 bits and strings holding lone surrogates (possible
+    from ``\\ud800`` escapes in the data) fall back to the standard library, with each lone surrogate
+    written as its ``\\uXXXX`` escape so that the document is valid UTF-8 JSON.
     """
     try:
         return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
     except TypeError:
-        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

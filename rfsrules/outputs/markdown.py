@@ -8,7 +8,7 @@ from ..report import Report
 from ..results import DIMENSIONS, RuleResult
 from .common import (
     RenderOptions, as_reports, describe_breach, example_location, format_percent, format_record_id,
-    format_score, format_value, gate_reasons, plural, shown_examples, shows_value,
+    format_score, format_value, gate_reasons, plural, printable, shown_examples, shows_value,
 )
 
 STATUS_ICONS = {"passed": "✅", "failed": "❌", "error": "⚠️", "skipped": "⏭️"}
@@ -27,11 +27,12 @@ def render(reports: Report | Sequence[Report], options: RenderOptions | None = N
 
 
 def cell(text: object) -> str:
-    """Text made safe for a Markdown table cell (HTML escaped, pipes escaped, one line)."""
-    value = str(text)
+    """Text made safe for a Markdown table cell (one line, control characters shown escaped, HTML and
+    pipes escaped)."""
+    value = printable(text)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     value = value.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
-    return " ".join(value.splitlines()) if value else " "
+    return value or " "
 
 
 def render_report(report: Report, options: RenderOptions) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Sequence
 
 from ..report import Report
 from ..results import DIMENSIONS, RuleResult
 from .common import (
     RenderOptions, all_rules, as_reports, describe_breach, example_parts, format_percent, format_score,
-    gate_reasons, plural, shown_examples,
+    gate_reasons, plural, printable, shown_examples,
 )
 
 _COLORS = {"red": "\x1b[31m", "green": "\x1b[32m", "yellow": "\x1b[33m", "bold": "\x1b[1m", "dim": "\x1b[2m"}
@@ -57,7 +58,7 @@ def _summary_lines(report: Report) -> list[str]:
     out = [f"rfsrules check: {report.ruleset_name}@{report.ruleset_version} (engine {s.engine})"]
     if s.ref_time:
         out.append(_field("ref time", str(s.ref_time)))
-    out.append(_field("sources", ", ".join(s.sources) if s.sources else "(none)"))
+    out.append(_field("sources", printable(", ".join(s.sources)) if s.sources else "(none)"))
     out.append(_field("records", f"{s.records_total} total, {s.records_checked} checked, "
                                  f"{s.records_malformed} malformed, {s.records_failed} failed"))
     failing = [r for r in all_rules(report) if r.status == "failed"]
@@ -94,9 +95,21 @@ def _row(rule: RuleResult) -> tuple[str, ...]:
     return (rule.id, rule.check, rule.severity, rule.dimension or "-", rule.status, str(rule.violations))
 
 
+def _width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide (CJK) characters take two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
+
+
 def _column_widths(rules: Sequence[RuleResult]) -> list[int]:
     rows = [_row(r) for r in rules] + [_HEADER]
-    return [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+    return [max(_width(row[i]) for row in rows) for i in range(len(_HEADER))]
 
 
 def _rule_table(title: str, rules: Sequence[RuleResult], widths: list[int],
@@ -106,7 +119,7 @@ def _rule_table(title: str, rules: Sequence[RuleResult], widths: list[int],
     out = [f"{title}:"]
 
     def fmt(row: tuple[str, ...], status_color: str | None = None) -> str:
-        cells = [row[i].ljust(widths[i]) for i in range(5)] + [row[5].rjust(widths[5])]
+        cells = [_pad(row[i], widths[i]) for i in range(5)] + [_pad(row[5], widths[5], right=True)]
         if status_color:
             cells[4] = _paint(cells[4], status_color, options)
         return "  " + "  ".join(cells).rstrip()
@@ -125,7 +138,7 @@ def _example_lines(report: Report, options: RenderOptions) -> list[str]:
     groups = [(r, False) for r in report.rules] + [(r, True) for r in report.metadata_rules]
     for rule, is_metadata in groups:
         if rule.status == "error":
-            out.append(f"{rule.id}: could not run: {rule.error or 'unknown error'}")
+            out.append(f"{rule.id}: could not run: {printable(rule.error or 'unknown error')}")
             continue
         if rule.status != "failed":
             continue
@@ -137,9 +150,9 @@ def _example_lines(report: Report, options: RenderOptions) -> list[str]:
             head += f", first {len(shown)} shown"
         out.append(head)
         rows = [example_parts(v, multi_source, is_metadata) for v in shown]
-        width = max((len(row[0]) for row in rows), default=0)
+        width = max((_width(row[0]) for row in rows), default=0)
         for row in rows:
-            out.append("  " + "  ".join([row[0].ljust(width)] + row[1:]))
+            out.append("  " + "  ".join([_pad(row[0], width)] + row[1:]))
     if out:
         out.insert(0, "examples:")
         out = [out[0]] + ["  " + line for line in out[1:]]

@@ -35,7 +35,7 @@ CODES: dict[str, tuple[str, str]] = {
     ENV_VAR: ("env-var-missing", "a `${VAR}` without default names an unset variable, or a reference is malformed"),
     LIMITS: ("limits", "the file is too large, too deeply nested or expands too many aliases"),
     INVALID_PATH: ("invalid-path", "a field path does not parse"),
-    FIELD_MODE: ("field-mode", "a check got a field it does not take, no field where it needs one, or several where it takes one"),
+    FIELD_MODE: ("field-mode", "a check got a field it does not take, no field where it needs one, several where it takes one, or fields it cannot combine"),
     FILE_REFERENCE: ("file-reference", "a file named by a check parameter is missing or outside the project root"),
     PLUGIN_ERROR: ("plugin-error", "a `plugins:` entry cannot be loaded: bad name, missing file, outside the ruleset's directory, import error or name clash"),
 }

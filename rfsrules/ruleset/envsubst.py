@@ -58,30 +58,38 @@ def substitute_text(text: str, env: Mapping[str, str], pos: Pos, issues: list[Is
     return "".join(out)
 
 
-def substitute(data: Any, loc: Loc, env: Mapping[str, str]) -> tuple[Any, Loc, list[Issue]]:
+def substitute(data: Any, loc: Loc, env: Mapping[str, str]) -> tuple[Any, Loc, list[Issue], set[Pos]]:
     """Substitute in every string value of ``data`` (mapping keys are left alone).
 
     A value that is exactly one ``${...}`` is typed like a plain YAML scalar (``"${N}"`` with ``N=5``
     becomes the integer 5) unless written with an explicit ``!!str`` tag. Returns the new data, the
-    matching locations and the issues found.
+    matching locations, the issues found and the positions of the values that could not be
+    substituted (an unset variable, a malformed reference): such a value has no meaning, so other
+    problems reported at its position only repeat the issue already found.
     """
     issues: list[Issue] = []
-    new_data, new_loc = _walk(data, loc, env, issues)
-    return new_data, new_loc, issues
+    unresolved: set[Pos] = set()
+    new_data, new_loc = _walk(data, loc, env, issues, unresolved)
+    return new_data, new_loc, issues, unresolved
 
 
-def _walk(value: Any, loc: Loc | None, env: Mapping[str, str], issues: list[Issue]) -> tuple[Any, Loc | None]:
+def _walk(value: Any, loc: Loc | None, env: Mapping[str, str], issues: list[Issue],
+          unresolved: set[Pos]) -> tuple[Any, Loc | None]:
     if isinstance(value, str):
         if "$" not in value or loc is None:
             return value, loc
+        before = len(issues)
         text = substitute_text(value, env, loc.pos, issues)
-        if text == value and "$$" not in value:
+        if text == value and "$$" not in value and len(issues) == before:
             return value, loc
         typed: Any = text
         if _WHOLE.fullmatch(value) and not loc.str_tag:
             typed = resolve_plain(text)
         p = loc.pos
-        return typed, Loc(Pos(p.file, p.line, p.col, None), str_tag=loc.str_tag)
+        where = Pos(p.file, p.line, p.col, None)
+        if len(issues) > before:
+            unresolved.add(where)
+        return typed, Loc(where, str_tag=loc.str_tag)
     if isinstance(value, dict):
         if loc is None or not isinstance(loc.children, dict):
             return value, loc
@@ -89,7 +97,7 @@ def _walk(value: Any, loc: Loc | None, env: Mapping[str, str], issues: list[Issu
         out: dict = {}
         children: dict = {}
         for key, item in value.items():
-            new_item, new_loc = _walk(item, loc.children.get(key), env, issues)
+            new_item, new_loc = _walk(item, loc.children.get(key), env, issues, unresolved)
             changed |= new_item is not item or new_loc is not loc.children.get(key)
             out[key], children[key] = new_item, new_loc
         if not changed:
@@ -103,7 +111,7 @@ def _walk(value: Any, loc: Loc | None, env: Mapping[str, str], issues: list[Issu
         locs: list = []
         for idx, item in enumerate(value):
             item_loc = loc.children[idx] if idx < len(loc.children) else None
-            new_item, new_loc = _walk(item, item_loc, env, issues)
+            new_item, new_loc = _walk(item, item_loc, env, issues, unresolved)
             changed |= new_item is not item or new_loc is not item_loc
             items.append(new_item)
             locs.append(new_loc)

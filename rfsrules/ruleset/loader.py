@@ -52,6 +52,7 @@ class _Session:
         self.env = os.environ if env is None else env
         self.limits = limits
         self.issues: list[Issue] = []
+        self.unresolved: set[tuple[str, int, int]] = set()  # values whose ${VAR} could not be substituted
         self.order: dict[str, int] = {}  # display path -> merge order
         self.dirs: dict[str, str] = {}  # display path -> directory for relative paths
         self.loaded: dict[str, _State | None] = {}  # real path -> merged state (diamonds load once)
@@ -62,6 +63,11 @@ class _Session:
         self.derive_plugins = False  # True when the registry is the process-wide one
         self.manager: Any = None  # the plugin manager the ruleset runs with (None: process-wide)
         self.plugin_refs: tuple[str, ...] | None = None
+
+    def reportable_issues(self) -> list[Issue]:
+        """The issues, without those that only repeat an unset ``${VAR}`` at the value it left empty."""
+        return [i for i in self.issues
+                if i.code == codes.ENV_VAR or (i.path, i.line, i.col) not in self.unresolved]
 
     # -- reading -------------------------------------------------------------------------------
     def read(self, real: str, display: str, where: Pos | None = None) -> str | None:
@@ -100,8 +106,9 @@ class _Session:
         except RulesetError as exc:
             self.issues.extend(exc.issues)
             return None
-        data, loc, env_issues = substitute(data, loc, self.env)
+        data, loc, env_issues, unresolved = substitute(data, loc, self.env)
         self.issues.extend(env_issues)
+        self.unresolved.update((p.file, p.line, p.col) for p in unresolved)
         if display == self.top and self.derive_plugins and isinstance(data, dict):
             self.load_plugins(data, loc, display)
         if self._validator is None:
@@ -131,6 +138,8 @@ class _Session:
             self.manager = manager_with_plugins(resolved)
         except PluginRefError as exc:
             for index, message in exc.problems:
+                if not isinstance(refs[index], str):
+                    continue  # the document schema reports the entry's type at the same position
                 pos = loc.locate(("plugins", index))
                 self.issues.append(Issue(pos.file, pos.line, pos.col, message, codes.PLUGIN_ERROR))
             return
@@ -376,7 +385,7 @@ def _registry(registry: CheckRegistry | None) -> CheckRegistry:
 
 
 def _finish(session: _Session, parsed: tuple[Any, Loc] | None, display: str, real: str | None,
-            base_dir: str, source: str) -> Ruleset:
+            base_dir: str, source: str, notify: bool = True) -> Ruleset:
     ruleset = None
     if parsed is not None:
         data, loc = parsed
@@ -384,10 +393,10 @@ def _finish(session: _Session, parsed: tuple[Any, Loc] | None, display: str, rea
         state = session.load_tree(data, loc, display, real, base_dir, chain)
         ruleset = session.build(data, state, source)
     if ruleset is None or session.issues:
-        raise RulesetError(_unique(session.issues))
+        raise RulesetError(_unique(session.reportable_issues()))
     if session.plugin_refs is not None:
         ruleset = dataclasses.replace(ruleset, plugins=session.plugin_refs)
-    if session.derive_plugins:
+    if session.derive_plugins and notify:
         from ..plugins.manager import get_plugin_manager
 
         (session.manager or get_plugin_manager()).notify_ruleset_loaded(ruleset)
@@ -410,6 +419,13 @@ def load_ruleset(path: str | os.PathLike, *, registry: CheckRegistry | None = No
     :param env: variables for ``${VAR}`` substitution (default: ``os.environ``).
     :raises RulesetError: with every issue found, each located at ``path:line:col``.
     """
+    return _load_file(path, registry, root=root, allow_outside_root=allow_outside_root, env=env, limits=limits)
+
+
+def _load_file(path: str | os.PathLike, registry: CheckRegistry | None, *, root: str | None,
+               allow_outside_root: bool, env: Mapping[str, str] | None, limits: YamlLimits = DEFAULT_LIMITS,
+               notify: bool = True) -> Ruleset:
+    """:func:`load_ruleset`; ``notify=False`` loads without the ``rfsrules_ruleset_loaded`` hook (lint)."""
     display = os.fspath(path)
     real = os.path.realpath(display)
     base_dir = os.path.dirname(real)
@@ -420,7 +436,7 @@ def load_ruleset(path: str | os.PathLike, *, registry: CheckRegistry | None = No
     session.dirs[display] = base_dir
     text = session.read(real, display)
     parsed = None if text is None else session.parse(text, display)
-    return _finish(session, parsed, display, real, base_dir, display)
+    return _finish(session, parsed, display, real, base_dir, display, notify)
 
 
 def load_ruleset_text(text: str, *, path: str = "<string>", registry: CheckRegistry | None = None,
@@ -447,13 +463,14 @@ def lint_files(paths: Iterable[str | os.PathLike], *, registry: CheckRegistry | 
                env: Mapping[str, str] | None = None) -> list[Issue]:
     """Every issue of every file (and of the files they extend); never raises for ruleset problems.
 
-    A file that cannot be read becomes an issue at its line 1, column 1.
+    A file that cannot be read becomes an issue at its line 1, column 1. Without ``registry`` each
+    file is validated as ``rfsrules check`` loads it: with the process-wide plugins plus its own
+    ``plugins:`` (whose problems are issues too), but no lifecycle hook is called.
     """
-    registry = _registry(registry)
     found: list[Issue] = []
     for path in paths:
         try:
-            load_ruleset(path, registry=registry, root=root, allow_outside_root=allow_outside_root, env=env)
+            _load_file(path, registry, root=root, allow_outside_root=allow_outside_root, env=env, notify=False)
         except RulesetError as exc:
             found.extend(exc.issues)
     return sorted(_unique(found), key=lambda i: (i.path, i.line, i.col, i.code, i.message))

@@ -124,6 +124,12 @@ class Ruleset:
     extends: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=frozen_mapping, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        # Short on purpose: plugin traces (RFSRULES_TRACE_PLUGINS) and logs print the ruleset, and its
+        # sections hold ${ENV} values such as alert channel tokens that must not end up in a log.
+        return (f"Ruleset(name={self.name!r}, version={self.version!r}, source={self.source!r}, "
+                f"rules={len(self.rules)}, metadata_rules={len(self.metadata_rules)})")
+
     @property
     def enabled_rules(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.enabled)

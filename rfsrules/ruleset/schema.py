@@ -20,7 +20,7 @@ RULE_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 SEMVER_PATTERN = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
 
 PATTERN_HINTS = {
-    RULE_ID_PATTERN: "an id made of letters, digits and _ . : -",
+    RULE_ID_PATTERN: "an id made of ASCII letters, digits and _ . : -",
     SEMVER_PATTERN: "a semantic version like 1.2.0",
     DURATION_PATTERN: "a duration like 30s, 5m, 1h30m or 2d",
     SIZE_PATTERN: "a size like 512MiB, 1GB or 100KB",

@@ -184,6 +184,15 @@ class RuleCompiler:
                 if not entry.generated:  # a generated rule's path is reported once, at its fields: key
                     issues.append(path_issue(loc.locate(rel), text, exc))
                 return None
+        if spec.validate_fields is not None:
+            try:
+                problems = list(spec.validate_fields(tuple(out)) or [])
+            except Exception as exc:  # a check's validate_fields() must not crash the loader
+                problems = [f"check {spec.name!r} could not validate its fields: {type(exc).__name__}: {exc}"]
+            for message in problems:
+                issues.append(issue_at(at(key), f"{key}: {message}", codes.FIELD_MODE))
+            if problems:
+                return None
         return tuple(out)
 
     # -- parameters ----------------------------------------------------------------------------
@@ -253,12 +262,15 @@ class RuleCompiler:
                                        codes.UNKNOWN_FUNCTION))
         declared = self.declared.get(entry.section)
         if declared is not None:
+            offsets = exprlib.field_offsets(parsed)
             for ref in exprlib.field_refs(parsed):
                 if declared.declares(ref):
                     continue
                 hint = did_you_mean(ref.text, declared.texts)
                 extra = f" (did you mean {', '.join(repr(h) for h in hint)}?)" if hint else ""
-                offset = text.find(ref.text)
+                offset = offsets.get(ref.text)
+                if offset is None:
+                    offset = max(0, text.find(ref.text))
                 issues.append(issue_at(pos.at(offset),
                                        f"{key}: unknown field {ref.text!r}{extra}; declare it under fields:",
                                        codes.UNKNOWN_FIELD_IN_EXPRESSION))

@@ -48,15 +48,22 @@ DEFAULT_LIMITS = YamlLimits()
 
 class Pos(NamedTuple):
     """A 1-based position in a file. ``exact`` is set for single-line scalars written without escapes:
-    character ``k`` of the value is then at column ``col + exact + k`` (``exact`` = 1 for quoted)."""
+    character ``k`` of the value is then at column ``col + exact + k`` (``exact`` = 1 for quoted).
+    ``spots`` is set instead for quoted scalars with escapes (``''``, ``\\"``, ``\\n``...) and for block
+    scalars (``|``, ``>``): character ``k`` of the value is at ``spots[k]`` = ``(line, col)``, with one
+    more entry for the end of the value."""
 
     file: str
     line: int
     col: int
     exact: int | None = None
+    spots: tuple[tuple[int, int], ...] | None = None
 
     def at(self, offset: int) -> "Pos":
         """The position of character ``offset`` of the scalar (its start when the scalar is not exact)."""
+        if self.spots is not None:
+            line, col = self.spots[min(max(0, offset), len(self.spots) - 1)]
+            return Pos(self.file, line, col)
         if self.exact is None:
             return self
         return Pos(self.file, self.line, self.col + self.exact + max(0, offset), None)
@@ -177,8 +184,8 @@ class _Builder:
         self.documents = 0
 
     # -- helpers -----------------------------------------------------------------------------
-    def pos(self, mark, exact: int | None = None) -> Pos:
-        return Pos(self.path, mark.line + 1, mark.column + 1, exact)
+    def pos(self, mark, exact: int | None = None, spots: tuple[tuple[int, int], ...] | None = None) -> Pos:
+        return Pos(self.path, mark.line + 1, mark.column + 1, exact, spots)
 
     def fail(self, mark, message: str, code: str = CODE_YAML):
         raise _Stop(Issue(self.path, mark.line + 1, mark.column + 1, message, code))
@@ -189,19 +196,29 @@ class _Builder:
             self.fail(mark, f"too many YAML nodes (more than {self.limits.max_nodes}, counting each alias "
                             "expansion); is this an alias bomb?", CODE_LIMITS)
 
-    def scalar_exact(self, ev) -> int | None:
+    def scalar_exact(self, ev) -> tuple[int | None, tuple[tuple[int, int], ...] | None]:
+        """``(exact, spots)`` of :class:`Pos` for a scalar event (both None: only its start is known)."""
         start, end = ev.start_mark, ev.end_mark
-        if start.line != end.line or ev.style not in (None, "'", '"'):
-            return None
         raw = self.text[start.index:end.index]
+        if ev.style in ("|", ">"):
+            return None, _block_spots(raw, ev.value, start.line + 1)
+        if start.line != end.line or ev.style not in (None, "'", '"'):
+            return None, None
         if ev.style is None:
-            return 0 if raw == ev.value else None
-        return 1 if raw[1:-1] == ev.value else None
+            return (0 if raw == ev.value else None), None
+        inner = raw[1:-1]
+        if inner == ev.value:
+            return 1, None
+        shifts = _escape_shifts(inner, ev.style)
+        if len(shifts) != len(ev.value) + 1:
+            return None, None
+        line, col = start.line + 1, start.column + 2
+        return None, tuple((line, col + s) for s in shifts)
 
     # -- events ------------------------------------------------------------------------------
     def scalar(self, ev) -> tuple[Any, Loc]:
         tag, value = ev.tag, ev.value
-        loc = Loc(self.pos(ev.start_mark, self.scalar_exact(ev)))
+        loc = Loc(self.pos(ev.start_mark, *self.scalar_exact(ev)))
         if tag is None:
             if ev.style is None and ev.implicit[0]:
                 return resolve_plain(value), loc
@@ -360,6 +377,61 @@ def parse_yaml(text: str, path: str = "<string>", limits: YamlLimits = DEFAULT_L
         raise RulesetError([Issue(path, line, col, f"YAML error: {reason}", CODE_YAML)]) from None
     except RecursionError:
         raise RulesetError([Issue(path, 1, 1, "YAML nesting too deep", CODE_LIMITS)]) from None
+
+
+_ESCAPE_LENGTHS = {"x": 4, "u": 6, "U": 10}
+
+
+def _escape_shifts(inner: str, style: str) -> list[int]:
+    """The offset in ``inner`` (a quoted scalar's text between its quotes, on one line) where each
+    character of its value starts, plus the end: ``''`` is one character in single quotes,
+    ``\\"``, ``\\n``, ``\\x41``, ``\\u00e9`` ... one character in double quotes."""
+    out: list[int] = []
+    i, n = 0, len(inner)
+    while i < n:
+        out.append(i)
+        if style == "'" and inner.startswith("''", i):
+            i += 2
+        elif style == '"' and inner[i] == "\\":
+            i += _ESCAPE_LENGTHS.get(inner[i + 1:i + 2], 2)
+        else:
+            i += 1
+    out.append(n)
+    return out
+
+
+def _block_spots(raw: str, value: str, header_line: int) -> tuple[tuple[int, int], ...] | None:
+    """``(line, col)`` of each character of a block scalar's value (and of its end), or None when the
+    text cannot be matched to the value (an explicit indentation indicator, tabs, ...).
+
+    Each content line, without the block's indentation, appears in the value in order; what separates
+    two of them in the value (a newline, or a space when folded) is placed at the end of the first.
+    """
+    lines = raw.split("\n")
+    header, content = lines[0], lines[1:]
+    if any(ch.isdigit() for ch in header.split("#")[0]):
+        return None
+    indents = [len(x) - len(x.lstrip(" ")) for x in content if x.strip(" ")]
+    if not indents:
+        return None
+    indent = min(indents)
+    spots: list[tuple[int, int]] = []
+    cursor = 0
+    for k, text in enumerate(content):
+        line = header_line + 1 + k
+        body = text[indent:] if text.strip(" ") else ""
+        if body:
+            if not value.startswith(body, cursor):
+                return None
+            spots.extend((line, indent + 1 + c) for c in range(len(body)))
+            cursor += len(body)
+        if cursor < len(value) and value[cursor] in "\n ":
+            spots.append((line, indent + 1 + len(body)))
+            cursor += 1
+    if cursor != len(value):
+        return None
+    spots.append(spots[-1] if spots else (header_line, 1))
+    return tuple(spots)
 
 
 def _show_tag(tag: str) -> str:

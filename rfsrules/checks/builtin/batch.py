@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from itertools import compress, repeat
+from operator import is_, mul
 from typing import Any, Mapping
 
 from ...paths import MISSING, FieldPath
@@ -10,7 +12,7 @@ from ...plugins.hookspecs import hookimpl
 from ...results import Reason
 from ..spec import CheckFailure, CheckSpec, CompileContext
 from ..types import format_number, strict_key
-from .common import bounds_problems
+from .common import bounds_problems, composite_key_problems
 
 STATS = ("mean", "min", "max", "stddev", "sum")
 _RATE = {"type": "number", "minimum": 0, "maximum": 1}
@@ -32,6 +34,10 @@ def _values(path: FieldPath, getter, record: Any):
     return [value for _, value in path.iter_values(record)]
 
 
+_PLAIN_KEYS = frozenset({str, int})
+"""Value types that are their own type-strict keys (see ``strict_key``)."""
+
+
 def _rate(value: float) -> str:
     return f"{value:.4g}"
 
@@ -40,6 +46,8 @@ class _Accumulator:
     """Base of the field-reading accumulators: picklable, so a batch can be split across processes.
 
     ``_state`` names the attributes that travel; ``_bind()`` rebuilds the fast getters from the paths.
+    ``values_of`` is the one plain path whose value per record :meth:`add_values` accepts (None for
+    ``[*]`` paths): engines may pass values in bulk instead of calling ``add(record)``.
     """
 
     __slots__ = ()
@@ -47,6 +55,9 @@ class _Accumulator:
     needs_records = True
 
     def _bind(self) -> None:
+        raise NotImplementedError
+
+    def add_values(self, values: list) -> None:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
 
     def __getstate__(self) -> dict[str, Any]:
@@ -92,7 +103,7 @@ class NullRate(_Accumulator):
     """Counts null (and, with ``missing_as_null``, missing) values among the values seen."""
 
     _state = ("path", "missing_as_null", "max", "nulls", "seen")
-    __slots__ = _state + ("getter",)
+    __slots__ = _state + ("getter", "values_of")
 
     def __init__(self, path: FieldPath, missing_as_null: bool, max_rate: float):
         self.path = path
@@ -102,12 +113,20 @@ class NullRate(_Accumulator):
 
     def _bind(self) -> None:
         self.getter = None if self.path.has_wildcard else self.path.getter()
+        self.values_of = None if self.path.has_wildcard else self.path
 
     def add(self, record: Any) -> None:
         for value in _values(self.path, self.getter, record):
             self.seen += 1
             if value is None or (value is MISSING and self.missing_as_null):
                 self.nulls += 1
+
+    def add_values(self, values: list) -> None:
+        """The field's value (MISSING when absent) in each of a run of records."""
+        self.seen += len(values)
+        self.nulls += sum(map(is_, values, repeat(None)))
+        if self.missing_as_null:
+            self.nulls += sum(map(is_, values, repeat(MISSING)))
 
     def merge(self, other: "NullRate") -> "NullRate":
         self.nulls += other.nulls
@@ -140,7 +159,7 @@ class DuplicateRate(_Accumulator):
     """Keeps the distinct non-null keys and how many keys were seen; duplicates = seen - distinct."""
 
     _state = ("fields", "max", "keys", "seen")
-    __slots__ = _state + ("label", "parts")
+    __slots__ = _state + ("label", "parts", "values_of")
 
     def __init__(self, fields: tuple[FieldPath, ...], max_rate: float):
         if len(fields) > 1 and any(f.has_wildcard for f in fields):
@@ -154,6 +173,17 @@ class DuplicateRate(_Accumulator):
     def _bind(self) -> None:
         self.label = ", ".join(f.text for f in self.fields)
         self.parts = [(f, None if f.has_wildcard else f.getter()) for f in self.fields]
+        single = len(self.fields) == 1 and not self.fields[0].has_wildcard
+        self.values_of = self.fields[0] if single else None
+
+    def add_values(self, values: list) -> None:
+        """The (single, plain) key field's value in each of a run of records."""
+        present = [v for v in values if v is not None and v is not MISSING]
+        self.seen += len(present)
+        if {type(v) for v in present} <= _PLAIN_KEYS:
+            self.keys.update(present)
+        else:
+            self.keys.update(map(strict_key, present))
 
     def add(self, record: Any) -> None:
         if len(self.parts) == 1:
@@ -201,79 +231,155 @@ def build_duplicate_rate(rule, ctx: CompileContext) -> DuplicateRate:
 
 # --- statistic -------------------------------------------------------------------------------------
 
-class Statistic(_Accumulator):
-    """Count, mean and M2 (Welford; merged with Chan's formula), min, max and sum of the numeric values."""
+_FLOAT_SCALE = 1074
+"""Every finite float is an integer multiple of 2**-1074: sums are kept exactly as integers in that unit."""
 
-    _state = ("path", "stat", "lo", "hi", "count", "mean", "m2", "low", "high", "total")
-    __slots__ = _state + ("getter",)
+
+def _scaled(x: float, unit: int) -> int:
+    """``x * 2**unit`` exactly, for a finite float ``x`` (``unit`` large enough to make it whole)."""
+    num, den = x.as_integer_ratio()
+    return num << (unit - den.bit_length() + 1)
+
+
+class Statistic(_Accumulator):
+    """Count, exact sums (and sums of squares for ``stddev``), min and max of the numeric values.
+
+    Sums are exact (integers; floats are added as integers in units of 2**-1074), so the statistic does
+    not depend on the order of the values or on how a batch was split before :meth:`merge`: ``mean``
+    and ``sum`` are correctly rounded and ``stddev`` is the square root of the correctly rounded sample
+    variance. Only what the requested statistic needs is accumulated.
+    """
+
+    _state = ("path", "stat", "lo", "hi", "count", "isum", "fsum", "isq", "fsq", "floats", "low", "high")
+    __slots__ = _state + ("getter", "values_of", "sums", "squares", "external")
 
     def __init__(self, path: FieldPath, stat: str, lo: Any, hi: Any):
         if stat not in STATS:
             raise ValueError(f"unknown statistic {stat!r}; expected one of {', '.join(STATS)}")
         self.path = path
         self.stat, self.lo, self.hi = stat, lo, hi
-        self._bind()
-        self.count = 0
-        self.mean = self.m2 = 0.0
+        self.count = self.isum = self.fsum = self.isq = self.fsq = 0
+        self.floats = False
         self.low = self.high = None
-        self.total: int | float = 0
+        self._bind()
 
     def _bind(self) -> None:
         self.getter = None if self.path.has_wildcard else self.path.getter()
+        self.values_of = None if self.path.has_wildcard else self.path
+        self.sums = self.stat in ("mean", "sum", "stddev")
+        self.squares = self.stat == "stddev"
+        self.external: dict[str, Any] = {}
+
+    # Engines that aggregate elsewhere (DuckDB) may set the mean, M2 (sum of squared deviations) and sum
+    # they computed instead of feeding values; value() then reports those.
+
+    @property
+    def mean(self) -> Any:
+        """The mean set by an engine that aggregates elsewhere (else the accumulated one)."""
+        return self.external.get("mean", _ratio(self._exact_sum(), self.count << _FLOAT_SCALE) if self.count else 0.0)
+
+    @mean.setter
+    def mean(self, value: Any) -> None:
+        self.external["mean"] = value
+
+    @property
+    def m2(self) -> Any:
+        """The sum of squared deviations set by an engine that aggregates elsewhere, or None."""
+        return self.external.get("m2")
+
+    @m2.setter
+    def m2(self, value: Any) -> None:
+        self.external["m2"] = value
+
+    @property
+    def total(self) -> Any:
+        """The sum set by an engine that aggregates elsewhere (else the accumulated one)."""
+        if "total" in self.external:
+            return self.external["total"]
+        return _ratio(self._exact_sum(), 1 << _FLOAT_SCALE) if self.floats else self.isum
+
+    @total.setter
+    def total(self, value: Any) -> None:
+        self.external["total"] = value
 
     def add(self, record: Any) -> None:
-        for value in _values(self.path, self.getter, record):
-            t = type(value)
-            if t is not int and t is not float:
-                continue
-            try:
-                x = float(value)
-            except OverflowError:  # an integer beyond the float range
-                continue
-            if not math.isfinite(x):
-                continue
-            self.count += 1
-            delta = x - self.mean
-            self.mean += delta / self.count
-            self.m2 += delta * (x - self.mean)
-            self.total += value
-            if self.low is None or value < self.low:
-                self.low = value
-            if self.high is None or value > self.high:
-                self.high = value
+        self.add_values(list(_values(self.path, self.getter, record)))
+
+    def add_values(self, values: list) -> None:
+        """Values of the field (anything; only integers and finite floats count), in record order."""
+        ints = list(compress(values, map(is_, map(type, values), repeat(int))))
+        numbers = ints
+        if len(ints) != len(values) and float in set(map(type, values)):
+            numbers = [v for v in values if type(v) is int or (type(v) is float and math.isfinite(v))]
+            floats = [v for v in numbers if type(v) is float]
+            if floats:
+                self.floats = True
+                if self.sums:
+                    self.fsum += sum(_scaled(x, _FLOAT_SCALE) for x in floats)
+                if self.squares:
+                    self.fsq += sum(_scaled(x, _FLOAT_SCALE) ** 2 for x in floats)
+        if not numbers:
+            return
+        self.count += len(numbers)
+        if self.sums:
+            self.isum += sum(ints)
+        if self.squares:
+            self.isq += sum(map(mul, ints, ints))
+        if self.stat == "min":
+            low = min(numbers)
+            if self.low is None or low < self.low:
+                self.low = low
+        elif self.stat == "max":
+            high = max(numbers)
+            if self.high is None or high > self.high:
+                self.high = high
 
     def merge(self, other: "Statistic") -> "Statistic":
-        if other.count == 0:
-            return self
-        if self.count == 0:
-            self.count, self.mean, self.m2 = other.count, other.mean, other.m2
-            self.low, self.high, self.total = other.low, other.high, other.total
-            return self
-        n = self.count + other.count
-        delta = other.mean - self.mean
-        self.mean += delta * other.count / n
-        self.m2 += other.m2 + delta * delta * self.count * other.count / n
-        self.count = n
-        self.total += other.total
-        self.low = min(self.low, other.low)
-        self.high = max(self.high, other.high)
+        self.count += other.count
+        self.isum += other.isum
+        self.fsum += other.fsum
+        self.isq += other.isq
+        self.fsq += other.fsq
+        self.floats = self.floats or other.floats
+        if other.low is not None and (self.low is None or other.low < self.low):
+            self.low = other.low
+        if other.high is not None and (self.high is None or other.high > self.high):
+            self.high = other.high
         return self
+
+    def _exact_sum(self) -> int:
+        """The sum of the values in units of 2**-1074."""
+        return (self.isum << _FLOAT_SCALE) + self.fsum
 
     def value(self) -> Any:
         """The statistic, or None when it is undefined (no numeric value; stddev needs two)."""
         if self.count == 0:
             return None
-        if self.stat == "mean":
-            return self.mean
-        if self.stat == "sum":
-            return self.total
         if self.stat == "min":
             return self.low
         if self.stat == "max":
             return self.high
-        if self.count < 2:
+        external = self.external
+        if external:
+            if self.stat == "mean" and "mean" in external:
+                return external["mean"]
+            if self.stat == "sum" and "total" in external:
+                return external["total"]
+            if self.stat == "stddev" and "m2" in external:
+                return None if self.count < 2 else math.sqrt(max(external["m2"], 0.0) / (self.count - 1))
+        if self.stat == "sum":
+            return _ratio(self._exact_sum(), 1 << _FLOAT_SCALE) if self.floats else self.isum
+        if self.stat == "mean":
+            if not self.floats:
+                return _ratio(self.isum, self.count)
+            return _ratio(self._exact_sum(), self.count << _FLOAT_SCALE)
+        n = self.count
+        if n < 2:
             return None
-        return math.sqrt(max(self.m2, 0.0) / (self.count - 1))
+        total = self._exact_sum()
+        squares = (self.isq << (2 * _FLOAT_SCALE)) + self.fsq
+        numerator = n * squares - total * total  # n * sum(x^2) - sum(x)^2, exact, >= 0
+        return math.sqrt(_ratio(numerator, n * (n - 1) << (2 * _FLOAT_SCALE)))
 
     def finish(self, records_checked: int) -> list[CheckFailure]:
         value = self.value()
@@ -282,9 +388,18 @@ class Statistic(_Accumulator):
         problem = _outside(value, self.lo, self.hi)
         if problem is None:
             return []
-        shown = f"{value:.6g}" if type(value) is float else format_number(value)
+        shown = f"{value:.6g}" if type(value) is float and math.isfinite(value) else format_number(value)
+        values = "1 value" if self.count == 1 else f"{self.count} values"
         return [CheckFailure(self.path.text, value, Reason.STATISTIC,
-                             f"{self.stat} of {self.path.text} is {shown} ({self.count} values), {problem}")]
+                             f"{self.stat} of {self.path.text} is {shown} ({values}), {problem}")]
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    """``numerator / denominator`` correctly rounded; +-inf when it is beyond the float range."""
+    try:
+        return numerator / denominator
+    except OverflowError:
+        return math.inf if numerator > 0 else -math.inf
 
 
 def validate_statistic(params: Mapping[str, Any]) -> list[tuple[str | None, str]]:
@@ -369,6 +484,7 @@ DUPLICATE_RATE = CheckSpec(
     default_severity="medium",
     default_dimension="consistency",
     python=build_duplicate_rate,
+    validate_fields=composite_key_problems,
     example="id: few-duplicate-ids\ncheck: duplicate_rate\nfield: id\nmax: 0.01\n",
     failing_record={"id": "evt_1"},
     preceding_records=({"id": "evt_1"},),
@@ -386,7 +502,9 @@ STATISTIC = CheckSpec(
         "- `mean`, `min`, `max`, `sum` as usual; `stddev` is the **sample** standard deviation "
         "(divided by n - 1), computed with Welford's numerically stable method.\n"
         "- Only integers and floats count: booleans, strings (even `\"12\"`), NaN, infinities, null and "
-        "missing values are ignored. With a `[*]` path every element value counts.\n"
+        "missing values are ignored. With a `[*]` path every element value counts. An integer beyond "
+        "the float range (`10**400`) counts exactly in `min`, `max`, `sum` and `mean` (a result beyond "
+        "the float range is `Infinity`) and makes `stddev` infinite.\n"
         "- With no numeric value at all the statistic is undefined and the check passes; `stddev` "
         "needs at least two values."
     ),

@@ -1,4 +1,4 @@
-"""Parameter checks shared by the built-in checks (bounds given, ordered, satisfiable)."""
+"""Parameter and field checks shared by the built-in checks (bounds given, ordered, satisfiable; keys)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,11 @@ def bounds_problems(params: Mapping[str, Any], *, exclusive: bool = False) -> li
 
 def _is_number(v: Any) -> bool:
     return type(v) is int or type(v) is float
+
+
+def composite_key_problems(fields) -> list[str]:
+    """``validate_fields`` of checks keyed by one field or a combination of fields (``unique``, ``duplicate_rate``):
+    a ``[*]`` path gives many keys per record, so it can only be the whole key."""
+    if len(fields) > 1 and any(f.has_wildcard for f in fields):
+        return ["a composite key cannot use [*] paths; give one [*] path alone"]
+    return []

@@ -12,43 +12,70 @@ from ...results import Reason
 from ..regex import check_pattern, compile_matcher
 from ..spec import CheckFailure, CheckSpec, CompileContext
 from ..types import describe_value, strict_key
+from .common import composite_key_problems
 
 # --- unique ----------------------------------------------------------------------------------------
 
 
-def build_unique(rule, ctx: CompileContext):
+class Unique:
     """Record test for ``unique``: each key (one field, or several as a composite key) occurs once.
 
-    The returned test keeps the keys seen so far: compile one per batch.
+    Called as ``test(record, line)``. It keeps the keys seen so far in :attr:`seen` (key -> line of the
+    first occurrence; ``(line, concrete path)`` for ``[*]`` paths): compile one per batch. The Python
+    engine reads single-field keys inline and merges :attr:`seen` of several processes; :meth:`key`
+    and the ``*_failure`` methods build what the test itself would report.
     """
-    fields = rule.fields
-    if not fields:
-        raise ValueError("unique needs at least one field")
-    seen: dict[Any, Any] = {}
 
-    if len(fields) == 1 and not fields[0].has_wildcard:
-        get = fields[0].getter()
-        name = fields[0].text
+    def __init__(self, fields):
+        if not fields:
+            raise ValueError("unique needs at least one field")
+        self.fields = tuple(fields)
+        self.seen: dict[Any, Any] = {}
+        if len(fields) == 1:
+            self.mode = "elements" if fields[0].has_wildcard else "one"
+        else:
+            if any(f.has_wildcard for f in fields):
+                raise ValueError("a composite unique key cannot use [*] paths; give one [*] path alone")
+            self.mode = "composite"
+        self.name = fields[0].text
+        self.label = ", ".join(f.text for f in fields)
+        self.getters = [f.getter() for f in fields] if self.mode != "elements" else []
 
-        def test_one(record, line, _m=MISSING):
-            value = get(record)
-            if value is None or value is _m:
+    @staticmethod
+    def key(value: Any) -> Any:
+        """The dictionary key of one value (strings as themselves; type-strict for the rest)."""
+        return value if type(value) is str else strict_key(value)
+
+    def one_failure(self, value: Any, first: Any) -> list[CheckFailure]:
+        """What a single-field key reports on a duplicate of the key first seen at line ``first``."""
+        return [CheckFailure(self.name, value, Reason.DUPLICATE_VALUE,
+                             f"{describe_value(value)} is a duplicate of line {first}")]
+
+    def element_failure(self, where: str, value: Any, first: tuple) -> CheckFailure:
+        """What a ``[*]`` key reports at ``where`` for a key first seen at ``first = (line, path)``."""
+        return CheckFailure(where, value, Reason.DUPLICATE_VALUE,
+                            f"{describe_value(value)} is a duplicate of line {first[0]} ({first[1]})")
+
+    def composite_failure(self, values: list, first: Any) -> list[CheckFailure]:
+        """What a composite key reports on a duplicate of the key first seen at line ``first``."""
+        shown = ", ".join(f"{f.text}={describe_value(v, 40)}" for f, v in zip(self.fields, values))
+        return [CheckFailure(self.label, values, Reason.DUPLICATE_VALUE, f"({shown}) is a duplicate of line {first}")]
+
+    def __call__(self, record: Any, line: Any) -> list[CheckFailure] | None:
+        seen = self.seen
+        if self.mode == "one":
+            value = self.getters[0](record)
+            if value is None or value is MISSING:
                 return None
             key = value if type(value) is str else strict_key(value)
             first = seen.get(key)
             if first is None:
                 seen[key] = line
                 return None
-            return [CheckFailure(name, value, Reason.DUPLICATE_VALUE,
-                                 f"{describe_value(value)} is a duplicate of line {first}")]
-        return test_one
-
-    if len(fields) == 1:
-        path = fields[0]
-
-        def test_elements(record, line):
+            return self.one_failure(value, first)
+        if self.mode == "elements":
             failures = None
-            for where, value in path.iter_values(record):
+            for where, value in self.fields[0].iter_values(record):
                 if value is None or value is MISSING:
                     continue
                 key = strict_key(value)
@@ -57,30 +84,23 @@ def build_unique(rule, ctx: CompileContext):
                     seen[key] = (line, where)
                     continue
                 failures = failures or []
-                failures.append(CheckFailure(where, value, Reason.DUPLICATE_VALUE,
-                                             f"{describe_value(value)} is a duplicate of line {first[0]} ({first[1]})"))
+                failures.append(self.element_failure(where, value, first))
             return failures
-        return test_elements
-
-    if any(f.has_wildcard for f in fields):
-        raise ValueError("a composite unique key cannot use [*] paths; give one [*] path alone")
-    getters = [f.getter() for f in fields]
-    label = ", ".join(f.text for f in fields)
-    names = [f.text for f in fields]
-
-    def test_composite(record, line, _m=MISSING):
-        values = [get(record) for get in getters]
+        values = [get(record) for get in self.getters]
         for value in values:
-            if value is None or value is _m:
+            if value is None or value is MISSING:
                 return None
         key = tuple(strict_key(v) for v in values)
         first = seen.get(key)
         if first is None:
             seen[key] = line
             return None
-        shown = ", ".join(f"{n}={describe_value(v, 40)}" for n, v in zip(names, values))
-        return [CheckFailure(label, values, Reason.DUPLICATE_VALUE, f"({shown}) is a duplicate of line {first}")]
-    return test_composite
+        return self.composite_failure(values, first)
+
+
+def build_unique(rule, ctx: CompileContext) -> Unique:
+    """Record test for ``unique`` (see :class:`Unique`); it keeps the keys seen so far: compile one per batch."""
+    return Unique(rule.fields)
 
 
 # --- json_schema -----------------------------------------------------------------------------------
@@ -278,6 +298,7 @@ UNIQUE = CheckSpec(
     default_severity="high",
     default_dimension="consistency",
     python=build_unique,
+    validate_fields=composite_key_problems,
     example="id: unique-ids\ncheck: unique\nfield: id\n",
     failing_record={"id": "evt_1"},
     preceding_records=({"id": "evt_1"}, {"id": "evt_2"}),

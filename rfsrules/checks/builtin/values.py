@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from ...plugins.hookspecs import hookimpl
 from ...results import Reason
 from ...units import DURATION_PATTERN, format_duration, parse_duration
-from ..regex import check_pattern, compile_matcher
+from ..regex import check_pattern, class_table, compile_matcher
 from ..spec import CheckSpec, CompileContext
 from ..timeparse import as_utc, parse_timestamp
 from ..types import (
@@ -56,19 +56,23 @@ def build_type(rule, ctx: CompileContext):
             got = f"string {describe_value(v)}"
         return Reason.WRONG_TYPE, f"expected {expected}, got {got}"
 
+    fast = {"kind": "type", "names": tuple(names), "allow_nan": allow_nan}
     if names == ["string"]:
         def test_string(v):
             return None if type(v) is str else fail(v)
+        test_string.fast = fast
         return test_string
     if names == ["integer"]:
         def test_integer(v):
             return None if type(v) is int else fail(v)
+        test_integer.fast = fast
         return test_integer
     if len(predicates) == 1:
         predicate = predicates[0]
 
         def test_one(v):
             return None if predicate(v) else fail(v)
+        test_one.fast = fast
         return test_one
 
     def test_any(v):
@@ -76,6 +80,7 @@ def build_type(rule, ctx: CompileContext):
             if predicate(v):
                 return None
         return fail(v)
+    test_any.fast = fast
     return test_any
 
 
@@ -112,6 +117,7 @@ def build_range(rule, ctx: CompileContext):
             return Reason.OUT_OF_RANGE, f"value {text} is not below the exclusive maximum {format_number(hi)}"
         return Reason.OUT_OF_RANGE, f"value {text} is above the maximum {format_number(hi)}"
 
+    fast = {"kind": "range", "min": lo, "max": hi, "exclusive_min": xlo, "exclusive_max": xhi}
     if lo is not None and hi is not None and not xlo and not xhi:
         def test_between(v):
             t = type(v)
@@ -120,6 +126,7 @@ def build_range(rule, ctx: CompileContext):
                     return None
                 return fail(v)
             return _not_a("a number", v)
+        test_between.fast = fast
         return test_between
 
     def test_bounds(v):
@@ -129,6 +136,7 @@ def build_range(rule, ctx: CompileContext):
         if (lo is None or v > lo or (not xlo and v == lo)) and (hi is None or v < hi or (not xhi and v == hi)):
             return None
         return fail(v)
+    test_bounds.fast = fast
     return test_bounds
 
 
@@ -161,6 +169,7 @@ def build_length(rule, ctx: CompileContext):
                 return None
             return fail(v, n)
         return _not_a("a string or an array", v)
+    test.fast = {"kind": "length", "min": lo_n, "max": hi_n}
     return test
 
 
@@ -176,29 +185,48 @@ def validate_pattern(params: Mapping[str, Any]) -> list[tuple[str | None, str]]:
 
 
 def build_pattern(rule, ctx: CompileContext):
-    """Value test for ``pattern``: strings matching an RE2 pattern (search, or the whole string)."""
+    """Value test for ``pattern``: strings matching an RE2 pattern (search, or the whole string).
+
+    Answers are remembered per class key (see :func:`rfsrules.checks.regex.class_table`: strings the
+    pattern cannot tell apart share a key, so structured values such as ids hit the cache although
+    each value is new) or, for patterns outside the analysed syntax, per exact value. The test carries
+    ``fast`` (the key table, the cache lookup and the filling lookup) for the Python engine's inline code.
+    """
     pattern = rule.params["pattern"]
     full = bool(rule.params.get("full_match", False))
     matches = compile_matcher(pattern, full)
+    table = class_table(pattern)
     verb = "does not fully match" if full else "does not match"
-    # Low-cardinality fields (codes, statuses) repeat values: remember the first few thousand answers.
-    known: dict[str, bool] = {}
+    known: dict = {}
+
+    def lookup(v: str) -> bool:
+        """Whether ``v`` matches, through the cache (filled up to its size)."""
+        if table is None:
+            key = v
+        else:
+            try:
+                key = v.encode().translate(table)
+            except UnicodeEncodeError:  # lone surrogates: not valid UTF-8, no class key
+                return matches(v)
+        ok = known.get(key)
+        if ok is None:
+            ok = matches(v)
+            if len(known) < _PATTERN_CACHE_SIZE and len(key) <= _PATTERN_KEY_MAX:
+                known[key] = ok
+        return ok
 
     def test(v):
         if type(v) is str:
-            ok = known.get(v)
-            if ok is None:
-                ok = matches(v)
-                if len(known) < _PATTERN_CACHE_SIZE and len(v) <= 256:
-                    known[v] = ok
-            if ok:
+            if lookup(v):
                 return None
             return Reason.PATTERN_MISMATCH, f"{describe_value(v)} {verb} pattern {pattern}"
         return _not_a("a string", v)
+    test.fast = {"kind": "pattern", "table": table, "get": known.get, "lookup": lookup}
     return test
 
 
-_PATTERN_CACHE_SIZE = 4096
+_PATTERN_CACHE_SIZE = 16384
+_PATTERN_KEY_MAX = 256
 
 
 # --- in / not_in -----------------------------------------------------------------------------------
@@ -229,6 +257,7 @@ def build_in(rule, ctx: CompileContext):
         elif strict_key(v) in keys:
             return None
         return Reason.NOT_IN_SET, f"{describe_value(v)} is not one of {listing}"
+    test.fast = {"kind": "in", "strings": strings}
     return test
 
 
@@ -245,6 +274,7 @@ def build_not_in(rule, ctx: CompileContext):
         if type(v) is str:
             return fail(v) if v in strings else None
         return fail(v) if strict_key(v) in keys else None
+    test.fast = {"kind": "not_in", "strings": strings}
     return test
 
 
@@ -296,6 +326,7 @@ def build_max_age(rule, ctx: CompileContext):
             return Reason.IN_FUTURE, (f"timestamp {shown(v)} is {ahead} in the future "
                                       f"(more than {future_text})")
         return None
+    test.fast = {"kind": "max_age", "oldest": oldest, "newest": newest}
     return test
 
 
@@ -314,8 +345,8 @@ TYPE = CheckSpec(
         "- `string`, `boolean`, `object`, `array`: the JSON types.\n"
         "- `integer`: a whole number written without a fraction; `3.0` is a number but not an integer, "
         "`true` is not an integer, integers of any size (`10**30`) are integers.\n"
-        "- `number`: an integer or a float, never a boolean; NaN (possible from CSV or the Python API) "
-        "is not a number unless `allow_nan: true`.\n"
+        "- `number`: an integer or a float, never a boolean; NaN (possible only from the Python API: "
+        "JSON has no NaN and a CSV cell `NaN` stays a string) is not a number unless `allow_nan: true`.\n"
         "- `timestamp`: an ISO-8601 date-time string with a time of day (`2026-01-15T11:00:00Z`, "
         "offsets such as `+02:00`, a space instead of `T`, fractions of a second); without an offset it "
         "is UTC. Epoch numbers and date-only strings are not timestamps.\n"
