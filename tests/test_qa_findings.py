@@ -42,8 +42,6 @@ def parse_examples(report) -> list[tuple[int | None, str, str]]:
 
 # --- rfsrules/io/lines.py ---------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="io/lines.py decode_json_line: json's message 'Unterminated string starting "
-                                       "at' already ends with 'at', so the message reads 'starting at at column 8'")
 def test_unterminated_string_message_has_no_doubled_word(tmp_path):
     path = tmp_path / "b.jsonl"
     path.write_text('{"id": "abc\n')

@@ -97,6 +97,7 @@ def decode_json_line(raw: bytes, max_line_bytes: int) -> Any:
         return exact_loads(text)
     except json.JSONDecodeError as exc:
         msg = exc.msg[:1].lower() + exc.msg[1:]
+        msg = msg[:-3] if msg.endswith(" at") else msg  # "unterminated string starting at" + " at column N"
         return Malformed(Reason.MALFORMED_JSON.value, f"invalid JSON: {msg} at column {exc.colno}", excerpt(raw))
     except ValueError as exc:  # NaN / Infinity from _reject_constant
         return Malformed(Reason.MALFORMED_JSON.value, f"invalid JSON: {exc}", excerpt(raw))
