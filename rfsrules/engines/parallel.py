@@ -20,7 +20,9 @@ How a run goes:
 
 Rulesets the merge cannot reproduce exactly run in one process: plugin record checks (they may keep
 state across records), ``unique`` on several fields or ``[*]`` paths, batch accumulators that cannot
-be pickled.
+be pickled. Workers are forked on Linux (they inherit the compiled ruleset) and spawned elsewhere
+(``RFSRULES_MP_START=spawn`` forces it; the ruleset and registry are then pickled, and a batch whose
+ruleset cannot be pickled runs in one process).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ STREAM_KEYS = 65536
 """New ``unique`` keys a worker collects before sending them to the parent."""
 _SCAN = 1 << 16
 
-_WORKER: dict[str, Any] = {}  # what a worker process needs; set before the pool forks (or unpickled)
+_WORKER: dict[str, Any] = {}  # what a worker process needs: set before forking, or unpickled (spawn)
 
 
 @dataclass(frozen=True)

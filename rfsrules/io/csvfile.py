@@ -6,6 +6,7 @@ import csv
 import re
 from typing import IO, Any, Callable, Iterator, Mapping, Sequence
 
+from ..errors import InputError
 from ..results import Reason
 from .lines import CHUNK_SIZE, TOO_LONG, LineBlocks, Malformed, exact_loads, excerpt, too_long
 
@@ -77,7 +78,7 @@ def iter_csv(stream: IO[bytes], *, field_types: Mapping[str, Sequence[str]], max
                         Reason.INVALID_ENCODING.value, f"invalid UTF-8 at byte {exc.start + 1}", excerpt(raw))))
                     yield "\n"
 
-    reader = csv.reader(text_lines())
+    reader = csv.reader(text_lines(), strict=True)  # strict: an unterminated quote is an error at the end
     header: list[str] | None = None
     converters: list[tuple[str, Sequence[str] | None]] = []
     while True:
@@ -95,6 +96,10 @@ def iter_csv(stream: IO[bytes], *, field_types: Mapping[str, Sequence[str]], max
             continue
         if header is None:
             header = row
+            duplicates = sorted({name for name in header if header.count(name) > 1})
+            if duplicates:
+                raise InputError(f"the CSV header names {', '.join(repr(d) for d in duplicates)} more than once "
+                                 f"(duplicate columns)")
             converters = [(name, field_types.get(name)) for name in header]
             continue
         if len(row) != len(header):

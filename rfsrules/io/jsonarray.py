@@ -93,7 +93,7 @@ def iter_json_array(stream: IO[bytes], *, max_line_bytes: int, chunk_size: int =
         if isinstance(value, Malformed):
             return
         if single:
-            yield from _trailing(src, index + 1)
+            yield from _trailing(src, index + 1, single=True)
             return
         sep = src.peek()
         if sep == ",":
@@ -151,7 +151,9 @@ def _too_big(max_line_bytes: int) -> Malformed:
     return Malformed(Reason.LINE_TOO_LONG.value, f"array element larger than {max_line_bytes} bytes (max_line_bytes)")
 
 
-def _trailing(src: _ArrayStream, index: int) -> Iterator[tuple[int, Any]]:
+def _trailing(src: _ArrayStream, index: int, single: bool = False) -> Iterator[tuple[int, Any]]:
     if src.peek() is not None:
-        yield index, Malformed(Reason.MALFORMED_JSON.value, "invalid JSON: extra data after the array",
+        what = ("extra data after the first value (one JSON value per line is JSON Lines: name the file "
+                ".jsonl)") if single else "extra data after the array"
+        yield index, Malformed(Reason.MALFORMED_JSON.value, f"invalid JSON: {what}",
                                excerpt(src.buf[src.pos:src.pos + 80]))
