@@ -7,8 +7,20 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 
+class _ParameterisedSpec:
+    """Shared behaviour of registered specs that carry a parameter schema (detectors, channels)."""
+
+    def params_schema(self) -> dict[str, Any]:
+        """The JSON Schema object for this spec's parameters."""
+        return {"type": "object", "properties": dict(self.params), "required": list(self.required)}
+
+    def with_plugin(self, plugin: str):
+        """A copy tagged with the name of the plugin that registered it."""
+        return replace(self, plugin=plugin)
+
+
 @dataclass(frozen=True)
-class DetectorSpec:
+class DetectorSpec(_ParameterisedSpec):
     """An anomaly detector usable from the ruleset's ``anomalies:`` section as ``detector: <name>``.
 
     :param name: the name used in YAML; plugins namespace theirs (``acme.seasonal``).
@@ -29,17 +41,9 @@ class DetectorSpec:
     description: str = ""
     plugin: str = "rfsrules"
 
-    def params_schema(self) -> dict[str, Any]:
-        """The JSON Schema object for this detector's parameters."""
-        return {"type": "object", "properties": dict(self.params), "required": list(self.required)}
-
-    def with_plugin(self, plugin: str) -> "DetectorSpec":
-        """A copy tagged with the name of the plugin that registered it."""
-        return replace(self, plugin=plugin)
-
 
 @dataclass(frozen=True)
-class ChannelSpec:
+class ChannelSpec(_ParameterisedSpec):
     """An alert channel usable from the ruleset's ``alerts:`` section as ``channel: <name>``.
 
     :param name: the name used in YAML (``slack``, ``acme.pager``).
@@ -59,14 +63,6 @@ class ChannelSpec:
     required: tuple[str, ...] = ()
     description: str = ""
     plugin: str = "rfsrules"
-
-    def params_schema(self) -> dict[str, Any]:
-        """The JSON Schema object for this channel's configuration."""
-        return {"type": "object", "properties": dict(self.params), "required": list(self.required)}
-
-    def with_plugin(self, plugin: str) -> "ChannelSpec":
-        """A copy tagged with the name of the plugin that registered it."""
-        return replace(self, plugin=plugin)
 
 
 @dataclass(frozen=True)
