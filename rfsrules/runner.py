@@ -129,5 +129,19 @@ def check(
     reports = [runner.run(loaded, [item], options) for item in items] if per_file else [runner.run(loaded, items, options)]
     for report in reports:
         report.summary.engine_reason = reason
+        redact_sensitive_values(report, registry)
         manager.notify_batch_checked(report, loaded)
     return reports if per_file else reports[0]
+
+
+def redact_sensitive_values(report: "Report", registry: "CheckRegistry") -> None:
+    """Replace example values of checks declared ``redact_values`` (e.g. PII checks) by a marker.
+
+    Done here, once for every engine, before any hook or output sees the report.
+    """
+    from .checks.spec import REDACTED_VALUE
+
+    for result in report.rules + report.metadata_rules:
+        if result.check in registry and registry.get(result.check).redact_values:
+            for violation in result.examples:
+                violation.value = REDACTED_VALUE

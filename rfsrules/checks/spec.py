@@ -29,6 +29,8 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 from ..errors import RfsrulesError, UnknownNameError
 
 LEVELS = ("value", "record", "batch")
+REDACTED_VALUE = "[redacted]"
+"""What reports show instead of a value flagged by a check with ``redact_values=True``."""
 FIELD_MODES = ("none", "one", "many", "optional")
 
 
@@ -71,6 +73,8 @@ class CheckSpec:
         batch, for checks that compare records (``unique``, batch checks); ``failing_record`` is last.
     :param engines: implementations for other engines, keyed by engine name (``duckdb``, ...).
     :param unsupported: engines that declare they cannot run the check, with the reason.
+    :param redact_values: the values this check flags are sensitive (personal data, secrets): reports
+        show ``REDACTED_VALUE`` instead of them, whatever the engine or output format.
     :param path_params: parameters holding file paths; the loader resolves them against the ruleset's
         directory (refusing paths outside the project root) before the check is compiled.
     """
@@ -93,6 +97,7 @@ class CheckSpec:
     engines: Mapping[str, Any] = field(default_factory=dict)
     unsupported: Mapping[str, str] = field(default_factory=dict)
     path_params: tuple[str, ...] = ()
+    redact_values: bool = False
     plugin: str = "rfsrules"
 
     def __post_init__(self):

@@ -111,8 +111,8 @@ _WITH_INTEGERS = "\n\nStrings are inspected, and integers too (card numbers are 
 _COMMON_DOC = (
     " Masked values pass: any `*` "
     "inside the value breaks a match, so `j***@example.com` or `**** **** **** 1111` are fine. "
-    "Messages show a masked form of what was found, never the full value; the report's example "
-    "`value` is the field's value as read, so keep reports with violations private."
+    "Messages show a masked form of what was found, never the full value, and the checks are "
+    "declared `redact_values`, so reports show `[redacted]` as the example value."
 )
 
 
@@ -125,7 +125,7 @@ def specs() -> list[CheckSpec]:
             description="Fails (`unmasked_email`) when the value contains an email address. Allow "
                         "non-personal domains with `allow_domains`." + _STRINGS_ONLY + _COMMON_DOC,
             params={**_ALLOW_DOMAINS, **_ALLOW_MASKED},
-            python=_build(("email",)), validate=validate_allow_pattern,
+            redact_values=True, python=_build(("email",)), validate=validate_allow_pattern,
             default_severity="high", default_dimension="consistency",
             example="id: comments-without-emails\ncheck: pii.email_masked\nfields: [comment]\n"
                     "allow_domains: [example.com]\n",
@@ -140,7 +140,7 @@ def specs() -> list[CheckSpec]:
                         "thousands-grouped numbers are not phone numbers; unformatted digit runs "
                         "count only with `plain_digits: true`." + _STRINGS_ONLY + _COMMON_DOC,
             params={**_PLAIN_DIGITS, **_ALLOW_MASKED},
-            python=_build(("phone",)), validate=validate_allow_pattern,
+            redact_values=True, python=_build(("phone",)), validate=validate_allow_pattern,
             default_severity="high", default_dimension="consistency",
             example="id: notes-without-phones\ncheck: pii.phone_masked\nfield: notes\n",
             failing_record={"notes": "customer asked for a call on +44 20 7946 0958"},
@@ -153,7 +153,7 @@ def specs() -> list[CheckSpec]:
                         "network of matching length (Visa, Mastercard, American Express, Discover, "
                         "JCB, Diners Club, UnionPay, Maestro, Mir)." + _WITH_INTEGERS + _COMMON_DOC,
             params=dict(_ALLOW_MASKED),
-            python=_build(("credit_card",)), validate=validate_allow_pattern,
+            redact_values=True, python=_build(("credit_card",)), validate=validate_allow_pattern,
             default_severity="critical", default_dimension="consistency",
             example="id: no-card-numbers\ncheck: pii.credit_card_masked\nfields: [payment.note, comment]\n",
             failing_record={"payment": {"note": "card 4111 1111 1111 1111 exp 12/29"}, "comment": "ok"},
@@ -165,7 +165,7 @@ def specs() -> list[CheckSpec]:
                         "(`DE89 3704 0044 0532 0130 00`) whose length matches its country and whose "
                         "ISO 7064 mod-97 checksum is valid." + _STRINGS_ONLY + _COMMON_DOC,
             params=dict(_ALLOW_MASKED),
-            python=_build(("iban",)), validate=validate_allow_pattern,
+            redact_values=True, python=_build(("iban",)), validate=validate_allow_pattern,
             default_severity="high", default_dimension="consistency",
             example="id: no-ibans-in-memo\ncheck: pii.iban_masked\nfield: memo\n",
             failing_record={"memo": "refund to DE89 3704 0044 0532 0130 00"},
@@ -182,7 +182,7 @@ def specs() -> list[CheckSpec]:
                            "description": "Which detectors to run."},
                 **_ALLOW_DOMAINS, **_PLAIN_DIGITS, **_ALLOW_MASKED,
             },
-            python=_build(detect.KINDS), validate=validate_allow_pattern,
+            redact_values=True, python=_build(detect.KINDS), validate=validate_allow_pattern,
             default_severity="high", default_dimension="consistency",
             example="id: free-text-is-clean\ncheck: pii.no_pii\nfields: [comment, notes]\n"
                     "detect: [email, credit_card]\n",

@@ -151,3 +151,9 @@ def test_readme_examples_are_valid_rulesets():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"^```yaml\n(.*?)^```$", readme, flags=re.S | re.M)
     assert [load_ruleset_text(block, path="README.md").name for block in blocks] == ["support-tickets"]
+
+
+def test_reports_never_carry_the_sensitive_value(report):
+    [v] = report.rule("no-emails").examples
+    assert v.value == "[redacted]"
+    assert "acme.io" in v.message and "jane" not in str(report.to_dict())
