@@ -399,3 +399,16 @@ def test_manager_module_keeps_old_names():
     assert callable(manager_mod.rfsrules_register_engines)
     with pytest.raises(AttributeError):
         manager_mod.no_such_name  # noqa: B018
+
+
+def test_builtin_params_schemas_are_valid():
+    """Every built-in check declares a valid parameters schema (the ruleset schema is built from them)."""
+    import jsonschema
+
+    from rfsrules.plugins.manager import PluginManager
+
+    manager = PluginManager(entry_points=False).load()
+    builtin = [spec for spec in manager.checks if spec.plugin.startswith("rfsrules.")]
+    assert len(builtin) == 16
+    for spec in builtin:
+        jsonschema.Draft202012Validator.check_schema(spec.params_schema())
