@@ -77,12 +77,17 @@ def compute_breaches(
     completion_min: float | None = None,
     completion_severity: str = "medium",
 ) -> list[ThresholdBreach]:
-    """Every threshold the batch crossed. Quality below min is ``high`` under 0.5, else ``medium`` (seed)."""
+    """Every threshold the batch crossed.
+
+    Quality below min has ``severities.quality_score_min`` when the ruleset sets it, else the seed's rule:
+    ``high`` under 0.5, ``medium`` otherwise. It fails the gate at any severity.
+    """
     out: list[ThresholdBreach] = []
     sev = thresholds.severities
     if quality.overall < thresholds.quality_score_min:
         out.append(ThresholdBreach("quality_score_min", "overall_score", quality.overall,
-                                   thresholds.quality_score_min, "high" if quality.overall < 0.5 else "medium"))
+                                   thresholds.quality_score_min,
+                                   sev.get("quality_score_min") or ("high" if quality.overall < 0.5 else "medium")))
     if error_rate > thresholds.error_rate_max:
         out.append(ThresholdBreach("error_rate_max", "error_rate", error_rate, thresholds.error_rate_max,
                                    sev.get("error_rate_max", "high")))

@@ -406,7 +406,7 @@ def test_quality_thresholds_and_reserved_sections():
     t = ruleset.thresholds
     assert (t.processing_time_max, t.memory_usage_max, t.error_rate_max) == (90.0, 10**9, 0.01)
     assert t.quality_score_min == 0.7 and t.severities["error_rate_max"] == "critical"
-    assert t.severities["quality_score_min"] == "high"
+    assert "quality_score_min" not in t.severities  # unset: the seed's high/medium rule applies
     assert ruleset.anomalies["patterns"]["spike"]["params"] == {"z": 3}
     assert ruleset.alerts["channels"][0]["webhook"] == "https://example.com/hook"
     assert ruleset.report["formats"] == ["markdown", "json"]

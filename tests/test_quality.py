@@ -136,3 +136,22 @@ def test_engine_reproduces_the_worked_example(tmp_path):
     assert (s.records_failed, s.error_rate) == (4, 0.8)
     assert [(b.name, b.severity) for b in s.breaches] == [("quality_score_min", "medium"), ("error_rate_max", "high")]
     assert s.passed is False
+
+
+def test_quality_breach_severity_follows_the_seed_unless_the_ruleset_sets_it():
+    from rfsrules.ruleset.model import frozen_mapping
+
+    seed = Thresholds()
+    assert [b.severity for b in compute_breaches(quality=_scores(0.6), error_rate=0.0, thresholds=seed)] == ["medium"]
+    assert [b.severity for b in compute_breaches(quality=_scores(0.3), error_rate=0.0, thresholds=seed)] == ["high"]
+    strict = Thresholds(severities=frozen_mapping({**seed.severities, "quality_score_min": "critical"}))
+    assert [b.severity for b in compute_breaches(quality=_scores(0.6), error_rate=0.0, thresholds=strict)] == ["critical"]
+
+
+def test_loader_passes_the_quality_severity_through():
+    from rfsrules.ruleset.loader import load_ruleset_text
+
+    text = ("rfsrules: 1\nname: q\nversion: 1.0.0\nrules: [{id: r, check: row_count, min: 1}]\n"
+            "thresholds:\n  severities: {quality_score_min: low}\n")
+    assert load_ruleset_text(text).thresholds.severities["quality_score_min"] == "low"
+    assert "quality_score_min" not in load_ruleset_text(text.split("thresholds:")[0]).thresholds.severities

@@ -87,7 +87,7 @@ class Thresholds:
     memory_usage_max: int = 512 * 1024 * 1024
     error_rate_max: float = 0.05
     severities: Mapping[str, str] = field(default_factory=lambda: frozen_mapping({
-        "quality_score_min": "high", "anomaly_score_max": "high", "processing_time_max": "medium",
+        "anomaly_score_max": "high", "processing_time_max": "medium",
         "memory_usage_max": "medium", "error_rate_max": "high"}))
 
 
