@@ -159,14 +159,9 @@ def _message(kind: str, error, value: Any, name: str, path: tuple) -> str:
             return (f"rfsrules: unsupported format version {_short(value)} "
                     f"(this version of rfsrules reads format {error.validator_value})")
         return f"{name}: expected {error.validator_value!r}, got {_short(value)}"
-    if kind == "minimum":
-        return f"{name}: {value} is less than the minimum of {error.validator_value}"
-    if kind == "maximum":
-        return f"{name}: {value} is greater than the maximum of {error.validator_value}"
-    if kind == "exclusiveMinimum":
-        return f"{name}: {value} must be greater than {error.validator_value}"
-    if kind == "exclusiveMaximum":
-        return f"{name}: {value} must be less than {error.validator_value}"
+    template = _LIMIT_MESSAGES.get(kind)
+    if template is not None:
+        return f"{name}: " + template.format(value=value, limit=error.validator_value)
     if kind == "pattern":
         hint = PATTERN_HINTS.get(error.validator_value)
         if hint:
@@ -176,19 +171,22 @@ def _message(kind: str, error, value: Any, name: str, path: tuple) -> str:
         if error.validator_value == 1:
             return f"{name}: must not be empty"
         return f"{name}: must be at least {error.validator_value} characters long"
-    if kind == "maxLength":
-        return f"{name}: must be at most {error.validator_value} characters long"
-    if kind == "minItems":
-        return f"{name}: needs at least {error.validator_value} item(s)"
-    if kind == "maxItems":
-        return f"{name}: allows at most {error.validator_value} item(s)"
-    if kind == "uniqueItems":
-        return f"{name}: items must be unique"
-    if kind == "multipleOf":
-        return f"{name}: {value} is not a multiple of {error.validator_value}"
-    if kind == "minProperties":
-        return f"{name}: needs at least {error.validator_value} key(s)"
     return f"{name}: {error.message}"
+
+
+_LIMIT_MESSAGES = {
+    "minimum": "{value} is less than the minimum of {limit}",
+    "maximum": "{value} is greater than the maximum of {limit}",
+    "exclusiveMinimum": "{value} must be greater than {limit}",
+    "exclusiveMaximum": "{value} must be less than {limit}",
+    "maxLength": "must be at most {limit} characters long",
+    "minItems": "needs at least {limit} item(s)",
+    "maxItems": "allows at most {limit} item(s)",
+    "uniqueItems": "items must be unique",
+    "multipleOf": "{value} is not a multiple of {limit}",
+    "minProperties": "needs at least {limit} key(s)",
+}
+"""jsonschema keywords whose issue is a fixed sentence about the value and the keyword's limit."""
 
 
 def _types(types: Any) -> str:
