@@ -22,7 +22,7 @@ demo: venv
 	$(VENV)/bin/rfsrules check examples/events-clean.jsonl -r rulesets/pipeline-events.yaml --metadata examples/events-clean.meta.json --ref-time $(REF_TIME)
 	@echo
 	@echo "== batch with ~10% problems (exit code 1 is the gate failing, as it should) =="
-	$(VENV)/bin/rfsrules check examples/events-problems.jsonl -r rulesets/pipeline-events.yaml --metadata examples/events-problems.meta.json --ref-time $(REF_TIME) --max-examples 3; \
+	@$(VENV)/bin/rfsrules check examples/events-problems.jsonl -r rulesets/pipeline-events.yaml --metadata examples/events-problems.meta.json --ref-time $(REF_TIME) --max-examples 3; \
 	  echo "rfsrules check exited with $$?"
 
 test: venv
