@@ -78,18 +78,29 @@ class Generated:
             process_block, process_exact, source, namespace
 
 
-def generate(groups, collector, on_cache_full: Callable, *, digit_scan: bool, exact_loads: Callable) -> Generated:
+def generate(groups, collector, on_cache_full: Callable, *, digit_scan: bool, exact_loads: Callable,
+             fast=None, fast_misses: list | None = None) -> Generated:
     """Build the functions for ``groups`` (see the module docstring).
 
     ``on_cache_full(section, py_type, rebind)`` is called when a field's cache reaches
     :data:`CACHE_LIMIT`; ``rebind()`` makes the running code stop filling that cache.
     With ``digit_scan`` every line holding a run of 19 digits is parsed exactly (for rules that read
     whole records, where huge integers cannot be detected field by field).
+    With ``fast`` (a ``python_fastpath.FastShape``) each line is first decoded by its typed decoder and,
+    when that and the remaining checks succeed, needs nothing else; ``fast_misses[0]`` counts the lines
+    the decoder refused.
     """
     gen = _Generator(collector, on_cache_full)
     for gi, group in enumerate(groups):
         gen.group(gi, group)
-    return gen.finish(digit_scan, exact_loads)
+    fast_lines = None
+    if fast is not None:
+        from . import python_fastpath
+
+        fast_lines = python_fastpath.emit(gen, fast)
+        gen.names.ns.update({"fdec": fast.decode, "fmiss": fast_misses if fast_misses is not None else [0],
+                             "ONE": (None,)})
+    return gen.finish(digit_scan, exact_loads, fast_lines)
 
 
 class _Generator:
@@ -265,14 +276,19 @@ class _Generator:
         return lines
 
     def _cached(self, sec, py_type: type, tests, v: str, fld: str, pad: str) -> list[str]:
+        lookup, c = self.cache_lookup(sec, py_type, tests, v, pad)
+        return lookup + [f"{pad}if {c} is not None:", f"{pad}    if R is None:", f"{pad}        R = []",
+                         f"{pad}    R.append(({fld}, {v}, {c}))"]
+
+    def cache_lookup(self, sec, py_type: type, tests, v: str, pad: str) -> tuple[list[str], str]:
+        """Lines setting a fresh local to the cached results of ``tests`` on ``v`` (filling the field's
+        cache on a miss while it has room), and that local's name."""
         evaluator = self._evaluator(tests)
         cache = sec.caches.setdefault(py_type, {})
         get = self.bind("get", cache.get)
         c = f"c{self.names.fresh('')}"
-        merge = [f"{pad}if {c} is not None:", f"{pad}    if R is None:", f"{pad}        R = []",
-                 f"{pad}    R.append(({fld}, {v}, {c}))"]
         if py_type in sec.full:
-            return [f"{pad}{c} = {get}({v}, NF)", f"{pad}if {c} is NF:", f"{pad}    {c} = {evaluator}({v})"] + merge
+            return [f"{pad}{c} = {get}({v}, NF)", f"{pad}if {c} is NF:", f"{pad}    {c} = {evaluator}({v})"], c
         store = self.bind("cache", cache)
         fill = self.names.fresh("fill")
         self.globals_only.add(fill)
@@ -282,7 +298,7 @@ class _Generator:
             f"def {fill}(v):", "    n = ERRS[0]", f"    r = {evaluator}(v)", "    if ERRS[0] == n:",
             f"        if len({store}) < LIMIT:", f"            {store}[v] = r", "        else:",
             f"            {full}()", "    return r"]))
-        return [f"{pad}{c} = {get}({v}, NF)", f"{pad}if {c} is NF:", f"{pad}    {c} = {fill}({v})"] + merge
+        return [f"{pad}{c} = {get}({v}, NF)", f"{pad}if {c} is NF:", f"{pad}    {c} = {fill}({v})"], c
 
     def _full_callback(self, sec, py_type: type, fill: str, evaluator: str) -> Callable[[], None]:
         namespace = self.namespace
@@ -335,7 +351,7 @@ class _Generator:
 
     # --- assembly --------------------------------------------------------------------------------
 
-    def finish(self, digit_scan: bool, exact_loads: Callable) -> Generated:
+    def finish(self, digit_scan: bool, exact_loads: Callable, fast_lines: list[str] | None = None) -> Generated:
         import orjson
 
         ns = self.namespace
@@ -350,7 +366,13 @@ class _Generator:
         exact_body += [" " * 4 + line for line in report + self.phase_b] + ["    return None"]
         exact_src = f"def process_exact(rec, line, *, {defaults}):\n" + "\n".join(exact_body) + "\n"
 
-        body = ["    for raw in block:", "        line += 1", "        try:", "            rec = loads(raw)",
+        body = ["    for raw in block:", "        line += 1"]
+        if fast_lines is not None:
+            body += ["        try:", "            s = fdec(raw)", "        except Exception:", "            fmiss[0] += 1",
+                     "            s = None", "        if s is not None:", "            for _ in ONE:"]
+            body += [" " * 16 + line for line in fast_lines] + ["                pass"]
+            body += ["            else:", "                continue"]
+        body += ["        try:", "            rec = loads(raw)",
                 "        except Exception:", "            slow(raw, line)", "            continue",
                 "        if type(rec) is not D:", "            notobj(rec, raw, line)", "            continue"]
         if digit_scan:

@@ -21,6 +21,8 @@ from .python_inline import surely_passing
 
 BUILTIN_PREFIX = "rfsrules.checks.builtin."
 PRESENCE_CHECKS = ("required", "not_null")
+FAST_JUDGED_AFTER = 8192
+"""Lines read before the typed pre-decoder may be dropped for refusing most of them."""
 FIELD_SCOPED = frozenset({"required", "not_null", "unique", "row_count", "null_rate", "duplicate_rate",
                           "statistic", "expression"})
 """Built-in record/batch checks that read only their declared fields (or their expression's fields)."""
@@ -245,13 +247,15 @@ class Plan:
     source: str = ""  # the generated source (for tests and debugging)
     records_seen: int = 0
     rebuilds: int = 0
+    fast: Any = None  # python_fastpath.FastShape: the typed pre-decoder of JSON lines, None when not used
+    fast_misses: list = field(default_factory=lambda: [0])  # lines the typed decoder refused
 
     def rebuild(self) -> None:
         """(Re)generate the functions from the groups' current cache decisions."""
         from ..io.lines import exact_loads
 
         generated = generate(self.groups, self.collector, self._cache_full, digit_scan=self.needs_digit_scan,
-                             exact_loads=exact_loads)
+                             exact_loads=exact_loads, fast=self.fast, fast_misses=self.fast_misses)
         self.process_block, self.process_exact = generated.process_block, generated.process_exact
         self.source = generated.source
         self.rebuilds += 1
@@ -270,6 +274,15 @@ class Plan:
             self.rebuild()
         else:
             section.full.add(py_type)
+
+    def judge_fast_path(self) -> None:
+        """Drop the typed pre-decoder when it refuses most lines (records with fields the rules do not name,
+        for instance): trying it would only add its cost to the ordinary path. Drivers of JSON lines call
+        this after each block."""
+        if self.fast is not None and self.records_seen >= FAST_JUDGED_AFTER \
+                and self.fast_misses[0] * 2 > self.records_seen:
+            self.fast = None
+            self.rebuild()
 
     def flush(self) -> None:
         """Hand the collected batch values to their accumulators (``add_values``)."""
@@ -290,8 +303,12 @@ class Plan:
 
 def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileContext, *,
                   max_examples: int | None, context: Mapping[str, Any], record_id: FieldPath | None,
-                  track_records: bool = True) -> Plan:
-    """Build the implementations of ``rules`` and generate the per-record function."""
+                  track_records: bool = True, typed_decoder: bool = True) -> Plan:
+    """Build the implementations of ``rules`` and generate the per-record function.
+
+    ``typed_decoder`` allows the msgspec pre-decoder of JSON lines (``python_fastpath``) when the rules
+    permit it; it changes speed only, never results.
+    """
     states: list[RuleState] = []
     collector = Collector(states, max_examples=max_examples, context=context, record_id=record_id,
                           with_lines=track_records)
@@ -352,6 +369,10 @@ def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileCo
             else:
                 needs_digit_scan |= _add_detection(group, _rule_refs(rule, builtin))
     plan = Plan(states, collector, list(groups.values()), needs_digit_scan, value_batches, uniques)
+    if typed_decoder:
+        from .python_fastpath import shape_of
+
+        plan.fast = shape_of(plan.groups, states)
     plan.rebuild()
     plan.rebuilds = 0
     return plan
