@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .exitcodes import ExitCode
+from .fastparams import FastCommand, FastGroup
 
 COMMAND_MODULES = (
     "rfsrules.cli.check",
@@ -64,6 +65,7 @@ def build_app() -> typer.Typer:
     """A fresh Typer application with every command of ``COMMAND_MODULES``."""
     application = typer.Typer(
         name="rfsrules",
+        cls=FastGroup,
         no_args_is_help=True,
         add_completion=False,
         rich_markup_mode=None,
@@ -73,7 +75,7 @@ def build_app() -> typer.Typer:
     application.callback()(_global_options)
     for modname in COMMAND_MODULES:
         module = importlib.import_module(modname)
-        application.command(name=module.NAME)(module.command)
+        application.command(name=module.NAME, cls=FastCommand)(module.command)
     return application
 
 

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+import importlib
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..errors import UnknownNameError
-from ..report import Report
-from . import json_format, junit, markdown, text
 from .common import RenderOptions
+
+if TYPE_CHECKING:
+    from ..report import Report
 
 Renderer = Callable[["Report | Sequence[Report]", "RenderOptions | None"], str]
 
-FORMATS: dict[str, Renderer] = {
-    "text": text.render,
-    "json": json_format.render,
-    "junit": junit.render,
-    "markdown": markdown.render,
-}
+_MODULES = {"text": "text", "json": "json_format", "junit": "junit", "markdown": "markdown"}
+
+
+def _renderer(fmt: str) -> Renderer:
+    """The ``render`` function of format ``fmt``; its module is imported on first use only."""
+    module = f"{__name__}.{_MODULES[fmt]}"
+
+    def render_format(reports: Report | Sequence[Report], options: RenderOptions | None = None) -> str:
+        return importlib.import_module(module).render(reports, options)
+
+    render_format.__name__ = render_format.__qualname__ = f"render_{fmt}"
+    render_format.__doc__ = f"Render in the {fmt} format (``{module}.render``)."
+    return render_format
+
+
+FORMATS: dict[str, Renderer] = {fmt: _renderer(fmt) for fmt in _MODULES}
 """Every output format by name (``--format``). Each renderer is a pure function of the report(s)."""
 
 

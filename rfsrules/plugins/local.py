@@ -8,7 +8,6 @@ process-wide plugins. Managers and loaded files are cached, so repeated calls ar
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import re
@@ -105,6 +104,8 @@ def load_plugin_file(path: str | Path) -> tuple[types.ModuleType, str]:
     key = (str(real), stat.st_mtime_ns, stat.st_size)
     if key in _files:
         return _files[key]
+    import hashlib  # only for plugin files (OpenSSL takes milliseconds to load)
+
     digest = hashlib.sha1(str(real).encode()).hexdigest()[:10]
     stem = re.sub(r"\W", "_", real.stem)
     modname = f"_rfsrules_local_{stem}_{digest}"

@@ -423,11 +423,15 @@ def _params_schema_problem(item: Any) -> str | None:
     """Why a declaration's parameters JSON Schema is unusable (so lint never crashes on it), or None."""
     if not hasattr(item, "params_schema"):
         return None
+    from ..ruleset.quickschema import is_valid_schema
+
+    schema = item.params_schema()
+    if is_valid_schema(schema):  # certainly accepted by check_schema: no need to import jsonschema
+        return None
     import json
 
     import jsonschema
 
-    schema = item.params_schema()
     key = json.dumps(schema, sort_keys=True, default=repr)
     if key in _valid_schemas:
         return None

@@ -3,31 +3,58 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
-
-from jsonschema import Draft202012Validator, validators
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..errors import Issue, did_you_mean
 from . import codes
+from .quickschema import is_valid
 from .schema import PATTERN_HINTS
 from .yamlsafe import Loc
 
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+
 CODE_UNKNOWN_KEY = codes.UNKNOWN_KEY
 CODE_SCHEMA = codes.SCHEMA
-
-_TYPE_CHECKER = Draft202012Validator.TYPE_CHECKER.redefine(
-    "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
-
-RulesetValidator = validators.extend(Draft202012Validator, type_checker=_TYPE_CHECKER)
-"""Draft 2020-12 where ``integer`` means a YAML integer (``3.0`` is a number, not an integer)."""
 
 _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
                "number": "a number", "boolean": "a boolean (true or false)", "null": "null"}
 
 
-def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
+@lru_cache(maxsize=1)
+def ruleset_validator_class() -> type[Draft202012Validator]:
+    """Draft 2020-12 where ``integer`` means a YAML integer (``3.0`` is a number, not an integer).
+
+    Built on first use: valid rulesets are accepted by :mod:`.quickschema` without jsonschema.
+    """
+    from jsonschema import Draft202012Validator, validators
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
+    return validators.extend(Draft202012Validator, type_checker=checker)
+
+
+class SchemaValidator:
+    """A schema with its jsonschema validator, which is created only when an instance needs it."""
+
+    __slots__ = ("schema", "_validator")
+
+    def __init__(self, schema: dict[str, Any]):
+        self.schema = schema
+        self._validator: Draft202012Validator | None = None
+
+    @property
+    def jsonschema(self) -> Draft202012Validator:
+        """The jsonschema validator (Draft 2020-12, YAML-aware integers)."""
+        if self._validator is None:
+            self._validator = ruleset_validator_class()(self.schema)
+        return self._validator
+
+
+def make_validator(schema: dict[str, Any]) -> SchemaValidator:
     """A validator for ``schema`` (Draft 2020-12, YAML-aware integers)."""
-    return RulesetValidator(schema)
+    return SchemaValidator(schema)
 
 
 def describe(value: Any) -> str:
@@ -83,13 +110,16 @@ def container_name(path: tuple) -> str:
     return ".".join(str(p) for p in path if isinstance(p, str))
 
 
-def schema_issues(validator: Draft202012Validator, data: Any, loc: Loc, *, prefix: tuple = (),
+def schema_issues(checker: SchemaValidator, data: Any, loc: Loc, *, prefix: tuple = (),
                   known_keys: Iterable[str] | None = None) -> list[tuple[tuple, Issue]]:
     """Every schema error of ``data`` as ``(data_path, Issue)``; ``prefix`` is the data's own path.
 
     ``known_keys``, when given, replaces the schema's property names as did-you-mean candidates for
     unknown keys at the top of ``data``.
     """
+    if is_valid(checker.schema, data):
+        return []
+    validator = checker.jsonschema
     out: list[tuple[tuple, Issue]] = []
     seen: set[Issue] = set()
     try:
