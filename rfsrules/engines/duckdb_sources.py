@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..io.lines import Malformed, not_an_object
+from ..io.lines import Malformed, chunk_reader, not_an_object
 from ..io.sources import GZIP_ERRORS, STDIN, detect_format, is_path_like, unreadable
 from .duckdb_sql import sql_string
 
@@ -141,11 +141,12 @@ def copy_translated(stream, out_path: str) -> tuple[int, BaseException | None]:
     """
     lines = 0
     error = None
+    read = chunk_reader(stream)  # keeps what a truncated gzip stream decoded before the error
     with open(out_path, "wb") as out:
         tail = b""
         while True:
             try:
-                chunk = stream.read(_CHUNK)
+                chunk = read(_CHUNK)
             except GZIP_ERRORS as exc:
                 error = exc
                 break

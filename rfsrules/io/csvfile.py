@@ -8,7 +8,8 @@ from typing import IO, Any, Callable, Iterator, Mapping, Sequence
 
 from ..errors import InputError
 from ..results import Reason
-from .lines import CHUNK_SIZE, TOO_LONG, LineBlocks, Malformed, exact_loads, excerpt, too_long
+from .lines import (CHUNK_SIZE, TOO_LONG, LineBlocks, Malformed, NumberOutOfRange, exact_loads, excerpt, finite_float,
+                    too_long)
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -21,7 +22,8 @@ _CONVERSION_ORDER = ("integer", "number", "boolean", "object", "array")
 def convert_cell(cell: str, types: Sequence[str]) -> Any:
     """Type one CSV cell: ``""`` is null; integer/number/boolean/object/array are parsed when they parse.
 
-    A cell that does not parse as any declared type stays a string, so the ``type`` check flags it.
+    A cell that does not parse as any declared type stays a string, so the ``type`` check flags it; so
+    does a number too large for a double (``1e400``), as ``NaN`` and ``Infinity`` do.
     """
     if cell == "":
         return None
@@ -34,7 +36,10 @@ def convert_cell(cell: str, types: Sequence[str]) -> Any:
             if _INTEGER.fullmatch(cell):
                 return int(cell)
             if _NUMBER.fullmatch(cell):
-                return float(cell)
+                try:
+                    return finite_float(cell)
+                except NumberOutOfRange:
+                    pass
         if name == "boolean":
             value = _BOOLEANS.get(cell.strip().lower())
             if value is not None:

@@ -8,9 +8,11 @@ import re
 from typing import IO, Any, Callable, Iterator
 
 from ..results import Reason
-from .lines import CHUNK_SIZE, Malformed, _reject_constant, excerpt
+from .lines import (CHUNK_SIZE, Malformed, NumberOutOfRange, _reject_constant, chunk_reader, excerpt, finite_float,
+                    overflowing_number)
 
 _WHITESPACE = " \t\r\n"
+_TOKEN_TAIL = re.compile(r"[0-9A-Za-z.+-]*").fullmatch
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of bytes that are not UTF-8
 
 
@@ -18,7 +20,7 @@ class _ArrayStream:
     """A growing text window over the decoded stream: ``buf[pos:]`` is what has not been consumed."""
 
     def __init__(self, stream: IO[bytes], chunk_size: int, on_read: Callable[[int], None] | None):
-        self.stream = stream
+        self.read = chunk_reader(stream)
         self.chunk_size = chunk_size
         self.on_read = on_read
         self.utf8 = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
@@ -31,7 +33,7 @@ class _ArrayStream:
         """Append the next chunk; False when the stream is exhausted."""
         if self.eof:
             return False
-        chunk = self.stream.read(self.chunk_size)
+        chunk = self.read(self.chunk_size)
         if self.on_read is not None:
             self.on_read(len(chunk))
         text = self.utf8.decode(chunk, final=not chunk)
@@ -63,11 +65,12 @@ def iter_json_array(stream: IO[bytes], *, max_line_bytes: int, chunk_size: int =
     ``position`` is the element's 1-based index in the array (it plays the role of a line number).
     Memory holds one element at a time plus one read chunk. A document that is a single object counts as
     one element. Problems yield ``(position, Malformed)``: an element larger than ``max_line_bytes``
-    (``line_too_long``), invalid UTF-8 (``invalid_encoding``) or invalid JSON (``malformed_json``);
-    after such an error the next element cannot be located reliably, so reading stops there.
+    (``line_too_long``), invalid UTF-8 (``invalid_encoding``) or invalid JSON (``malformed_json``, also a
+    number too large for a double); after such an error the next element cannot be located reliably, so
+    reading stops there. A read error (truncated gzip) propagates after the elements decoded before it.
     """
     src = _ArrayStream(stream, chunk_size, on_read)
-    raw_decode = json.JSONDecoder(parse_constant=_reject_constant).raw_decode
+    raw_decode = json.JSONDecoder(parse_float=finite_float, parse_constant=_reject_constant).raw_decode
     index = 0
     src.fill()
     if src.buf.startswith("\ufeff"):
@@ -121,7 +124,9 @@ def _decode_element(src: _ArrayStream, raw_decode, max_line_bytes: int) -> Any:
         try:
             value, end = raw_decode(src.buf, start)
         except json.JSONDecodeError as exc:
-            truncated = exc.pos >= len(src.buf) or exc.msg.startswith("Unterminated")
+            # more input can change the verdict when nothing but token characters follow the error
+            # (a chunk boundary inside `true`, `1.5e3` or a \uXXXX escape) or a string is open
+            truncated = exc.msg.startswith("Unterminated") or _TOKEN_TAIL(src.buf, exc.pos) is not None
             if truncated and len(src.buf) - start > max_line_bytes:
                 return _too_big(max_line_bytes)
             if truncated and not src.eof:
@@ -129,12 +134,22 @@ def _decode_element(src: _ArrayStream, raw_decode, max_line_bytes: int) -> Any:
                 continue
             msg = exc.msg[:1].lower() + exc.msg[1:]
             return Malformed(Reason.MALFORMED_JSON.value, f"invalid JSON: {msg}", excerpt(src.buf[start:start + 80]))
+        except NumberOutOfRange as exc:
+            span = overflowing_number(src.buf, start)
+            if span is not None and not src.eof and _TOKEN_TAIL(src.buf, span[1]) is not None:
+                if len(src.buf) - start > max_line_bytes:
+                    return _too_big(max_line_bytes)
+                src.fill()  # the number may go on in the next chunk ("e-300" would bring it into range)
+                continue
+            where = f" at character {span[0] - start + 1} of the element" if span is not None else ""
+            return Malformed(Reason.MALFORMED_JSON.value, f"invalid JSON: {exc}{where}",
+                             excerpt(src.buf[start:start + 80]))
         except ValueError as exc:  # NaN / Infinity
             return Malformed(Reason.MALFORMED_JSON.value, f"invalid JSON: {exc}", excerpt(src.buf[start:start + 80]))
         except RecursionError:
             return Malformed(Reason.MALFORMED_JSON.value, "invalid JSON: nesting too deep")
-        if end >= len(src.buf) and not src.eof and isinstance(value, (int, float)):
-            src.fill()  # a number ending the buffer may continue in the next chunk
+        if not src.eof and not isinstance(value, (dict, list)) and _TOKEN_TAIL(src.buf, end) is not None:
+            src.fill()  # a number or literal reaching the end of the buffer may go on in the next chunk
             continue
         if end - start > max_line_bytes:
             return _too_big(max_line_bytes)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
+import sys
 import time
+import zlib
 from typing import IO, Any, Callable, Iterator, NamedTuple
 
 from ..results import Reason
@@ -22,6 +26,14 @@ BLANK = object()
 
 _BOM = b"\xef\xbb\xbf"
 _EXCERPT_CHARS = 80
+_FLOAT_MAX = sys.float_info.max
+# a JSON string (skipped) or a JSON number, to locate the number the parser refused
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?')
+
+_INTEGER_TEXT = re.compile(r"-?\d+").fullmatch
+
+GZIP_ERRORS = (OSError, EOFError, zlib.error)
+"""What reading a corrupt or truncated gzip stream raises."""
 
 
 class Malformed(NamedTuple):
@@ -49,9 +61,53 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+class NumberOutOfRange(ValueError):
+    """A JSON number too large for a double (``1e400``): JSON cannot carry the infinity it would become."""
+
+    def __init__(self, number: str):
+        shown = number if len(number) <= 40 else f"{number[:20]}…{number[-12:]}"
+        super().__init__(f"number {shown} is out of range")
+        self.number = number
+
+
+def finite_float(text: str) -> float:
+    """``float(text)`` for the ``parse_float`` hook of :mod:`json`; raises :class:`NumberOutOfRange` on overflow."""
+    value = float(text)
+    if -_FLOAT_MAX <= value <= _FLOAT_MAX:
+        return value
+    raise NumberOutOfRange(text)
+
+
+def overflowing_number(text: str, start: int = 0) -> tuple[int, int] | None:
+    """``(start, end)`` of the first JSON number at or after ``start`` that overflows a double (strings skipped).
+
+    Meant for text that parsed up to that number, so the scan sees the tokens the parser saw.
+    """
+    for match in _TOKEN.finditer(text, start):
+        token = match.group()
+        if token[0] != '"' and not _INTEGER_TEXT(token):
+            try:
+                finite_float(token)
+            except NumberOutOfRange:
+                return match.span()
+    return None
+
+
+_exact_decode = json.JSONDecoder(parse_float=finite_float, parse_constant=_reject_constant).decode
+
+
 def exact_loads(text: str | bytes) -> Any:
-    """Parse JSON with the standard library: integers of any size stay ``int``; NaN/Infinity are rejected."""
-    return json.loads(text, parse_constant=_reject_constant)
+    """Parse JSON with the standard library: integers of any size stay ``int``; NaN/Infinity are rejected,
+    and so are numbers too large for a double (:class:`NumberOutOfRange`).
+
+    As ``json.loads`` with those hooks, without building a decoder per call.
+    """
+    if isinstance(text, str):
+        if text.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    else:
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    return _exact_decode(text)
 
 
 def json_type_name(value: Any) -> str:
@@ -99,10 +155,48 @@ def decode_json_line(raw: bytes, max_line_bytes: int) -> Any:
         msg = exc.msg[:1].lower() + exc.msg[1:]
         msg = msg[:-3] if msg.endswith(" at") else msg  # "unterminated string starting at" + " at column N"
         return Malformed(Reason.MALFORMED_JSON.value, f"invalid JSON: {msg} at column {exc.colno}", excerpt(raw))
+    except NumberOutOfRange as exc:
+        span = overflowing_number(text)
+        where = f" at column {span[0] + 1}" if span is not None else ""
+        return Malformed(Reason.MALFORMED_JSON.value, f"invalid JSON: {exc}{where}", excerpt(raw))
     except ValueError as exc:  # NaN / Infinity from _reject_constant
         return Malformed(Reason.MALFORMED_JSON.value, f"invalid JSON: {exc}", excerpt(raw))
     except RecursionError:
         return Malformed(Reason.MALFORMED_JSON.value, "invalid JSON: nesting too deep", excerpt(raw))
+
+
+def chunk_reader(stream: IO[bytes]) -> Callable[[int], bytes]:
+    """``stream.read`` for reading in chunks, keeping what a gzip stream decoded before it failed.
+
+    ``GzipFile.read(n)`` discards the data it decompressed when the stream turns out truncated or corrupt
+    within those ``n`` bytes. For a gzip stream the returned function gathers the chunk with ``read1``
+    instead: on a read error it returns the bytes decoded so far, and the next call raises the error.
+    """
+    if not isinstance(stream, gzip.GzipFile):
+        return stream.read
+    read1 = stream.read1
+    failed: list[BaseException] = []
+
+    def read(size: int) -> bytes:
+        if failed:
+            raise failed[0]
+        parts = []
+        got = 0
+        while got < size:
+            try:
+                part = read1(size - got)
+            except GZIP_ERRORS as exc:
+                if not parts:
+                    raise
+                failed.append(exc)
+                break
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    return read
 
 
 class LineBlocks:
@@ -114,6 +208,8 @@ class LineBlocks:
     ``bytes_read`` is updated as data arrives; ``progress(bytes_read)`` is called at most 10 times a second.
     ``limit`` stops after that many bytes (a byte range of a file, ending at a line boundary);
     ``skip_bom`` drops a UTF-8 byte order mark at the start (only the start of a file has one).
+    A read error (a truncated or corrupt gzip stream: :data:`GZIP_ERRORS`) propagates once every complete
+    line before it has been yielded; the unfinished line it cut is dropped (it is not a record).
     """
 
     def __init__(self, stream: IO[bytes], *, max_line_bytes: int, chunk_size: int = CHUNK_SIZE,
@@ -130,7 +226,7 @@ class LineBlocks:
         self.skip_bom = skip_bom
 
     def __iter__(self) -> Iterator[list[bytes]]:
-        read = self.stream.read
+        read = chunk_reader(self.stream)
         size = self.chunk_size
         limit = self.max_line_bytes
         carry = b""

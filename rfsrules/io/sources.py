@@ -7,13 +7,12 @@ import gzip
 import io
 import os
 import sys
-import zlib
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 
 from ..errors import InputError
 from ..results import Reason
-from .lines import Malformed
+from .lines import GZIP_ERRORS, Malformed  # noqa: F401 - GZIP_ERRORS: the engines import it from here
 
 FORMATS = ("jsonl", "json", "csv")
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
@@ -123,10 +122,6 @@ def open_binary(source: Source) -> Iterator[tuple[IO[bytes], Callable[[], int] |
                 yield gz, raw.tell
         else:
             yield raw, raw.tell
-
-
-GZIP_ERRORS = (OSError, EOFError, zlib.error)
-"""What reading a corrupt or truncated gzip stream raises."""
 
 
 def unreadable(exc: BaseException) -> Malformed:
