@@ -49,10 +49,6 @@ def test_unterminated_string_message_has_no_doubled_word(tmp_path):
         (1, "malformed_json", "invalid JSON: unterminated string starting at column 8")]
 
 
-@pytest.mark.xfail(strict=True, reason="io/lines.py exact_loads: the JSON number 1e400 overflows to Infinity and "
-                                       "is accepted (type: number passes, range without max passes) although the "
-                                       "literal Infinity is rejected as malformed; a value JSON cannot carry should "
-                                       "be a parse violation too")
 def test_json_number_overflowing_a_double_is_malformed(tmp_path):
     path = tmp_path / "b.jsonl"
     path.write_text('{"id": 1, "v": 1e400}\n{"id": 2, "v": Infinity}\n')
@@ -92,11 +88,6 @@ def test_json_lines_in_a_json_file_is_not_called_an_array(tmp_path):
 
 # --- rfsrules/engines/python.py + rfsrules/io/sources.py: truncated gzip ---------------------------------
 
-@pytest.mark.xfail(strict=True, reason="engines/python.py _read_jsonl + io/lines.py LineBlocks: a truncated .gz "
-                                       "raises EOFError inside the first 1 MiB read(), so every record decoded "
-                                       "before the truncation is dropped and the batch is 1 total, 0 checked, "
-                                       "1 malformed at line 1 instead of the readable lines plus one violation "
-                                       "after the last of them")
 def test_truncated_gzip_keeps_the_records_before_the_truncation(tmp_path):
     rng = random.Random(1)
     data = "".join(json.dumps({"id": i, "v": rng.random()}) + "\n" for i in range(5000)).encode()
@@ -115,10 +106,6 @@ def test_truncated_gzip_keeps_the_records_before_the_truncation(tmp_path):
 
 # --- duplicate keys across files: checks/builtin/records.py needs the source from the engine ----------------
 
-@pytest.mark.xfail(strict=True, reason="checks/builtin/records.py build_unique only gets (record, line) from "
-                                       "engines/python_compile.py, so in a batch of several files the message "
-                                       "'1 is a duplicate of line 1' does not say which file's line 1; the engine "
-                                       "must pass the source (e.g. through the compile context) to name it")
 def test_unique_across_files_names_the_file_of_the_first_occurrence(tmp_path):
     (tmp_path / "a.jsonl").write_text('{"id": 1}\n')
     (tmp_path / "b.jsonl").write_text('{"id": 2}\n{"id": 1}\n')

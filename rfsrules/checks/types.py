@@ -200,6 +200,11 @@ def describe_value(v: Any, limit: int = 80) -> str:
         text = "null"
     elif isinstance(v, date):
         text = v.isoformat()
+    elif t is str:
+        try:
+            text = orjson.dumps(v).decode()
+        except TypeError:  # lone surrogates
+            text = _json_text(v)
     else:
         text = _json_text(v)
     if len(text) > limit:

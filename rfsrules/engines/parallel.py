@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from itertools import compress, count, islice
 from typing import Any
 
+from ..checks.builtin.records import SOURCE_SHIFT
 from ..results import Reason
 from .python_compile import BUILTIN_PREFIX
 
@@ -185,7 +186,7 @@ def run_parallel(engine, ruleset, sources: list, options, plan, parse, counts) -
 
 def _check_first_range(engine, task: Task, sources: list, options, plan, parse, counts) -> None:
     src = sources[task.source]
-    plan.collector.begin_source(src.label)
+    plan.begin_source(src.label, task.source)
     progress = None
     if options.progress is not None:
         report, total = options.progress, counts.bytes_total
@@ -330,6 +331,7 @@ class _Merger:
         self.cross.setdefault((task.index, ri), []).extend(found)
         if more:
             earlier = {key: seen[key] for _, key in found}
+            offset += task.source << SOURCE_SHIFT  # first lines carry their source (see Unique.first_text)
             seen.update(zip(keys, [line + offset for line in lines]))
             seen.update(earlier)  # a key seen earlier keeps its first line
 
@@ -400,15 +402,16 @@ class _Merger:
             events.sort(key=lambda e: e[0])
             events = events[:room] if room is not None else events
             details = self._cross_details(unique, task, events)
+            base = task.source << SOURCE_SHIFT
             for line, kind, item, first in events:
                 if kind == 0:
                     fld, value, reason, _message, record_id, _line, source = item
                     known = seen.get(unique.key(value))
-                    first_line = known if known is not None else first + offset
+                    first_line = known if known is not None else first + offset + base
                 else:
                     value, record_id = details[line]
                     first_line, fld, reason = first, unique.name, Reason.DUPLICATE_VALUE
-                message = unique.one_failure(value, first_line)[0].message
+                message = unique.one_failure(value, first_line, base)[0].message
                 st.examples.append(collector.make_violation(st, fld, value, reason, message, record_id,
                                                             line + offset, source if kind == 0 else label))
 

@@ -88,7 +88,9 @@ class PythonEngine:
         started = time.perf_counter()
         resolved = resolve_sources(sources)
         ctx = CompileContext(ref_time=options.ref_time, options={"engine": self.name})
-        plan = self.compile(ruleset, ctx, options)
+        plan = self.compile(ruleset, ctx, options, multi_source=len(resolved) > 1)
+        if len(resolved) > 1:
+            plan.set_sources([s.label for s in resolved])
         parse = _ParseTracker(options.max_examples, options.context)
         counts = _Counts(sum(s.size for s in resolved))
         ran_parallel = False
@@ -97,8 +99,8 @@ class PythonEngine:
 
             ran_parallel = run_parallel(self, ruleset, resolved, options, plan, parse, counts)
         if not ran_parallel:
-            for src in resolved:
-                plan.collector.begin_source(src.label)
+            for index, src in enumerate(resolved):
+                plan.begin_source(src.label, index)
                 self._read_source(src, ruleset, plan, parse, counts, options)
         records_total = counts.total
         records_malformed = parse.count
@@ -109,11 +111,12 @@ class PythonEngine:
         return _build_report(ruleset, options, plan, meta_plan, parse, resolved, records_total, records_checked,
                              metadata_valid, duration, counts.extra_peak)
 
-    def compile(self, ruleset: Ruleset, ctx: CompileContext, options: RunOptions) -> Plan:
-        """The compiled plan of ``ruleset``'s data rules (fresh state: one per run or worker)."""
+    def compile(self, ruleset: Ruleset, ctx: CompileContext, options: RunOptions, multi_source: bool = False) -> Plan:
+        """The compiled plan of ``ruleset``'s data rules (fresh state: one per run or worker);
+        ``multi_source`` for a batch of several sources (unique keys then remember theirs)."""
         return compile_rules(ruleset.rules, self.registry, ctx, max_examples=options.max_examples,
                              context=options.context, record_id=ruleset.record_id,
-                             typed_decoder=self.typed_decoder)
+                             typed_decoder=self.typed_decoder, multi_source=multi_source)
 
     # --- reading -----------------------------------------------------------------------------------
 

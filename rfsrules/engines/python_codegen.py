@@ -79,7 +79,7 @@ class Generated:
 
 
 def generate(groups, collector, on_cache_full: Callable, *, digit_scan: bool, exact_loads: Callable,
-             fast=None, fast_misses: list | None = None) -> Generated:
+             fast=None, fast_misses: list | None = None, multi_source: bool = False) -> Generated:
     """Build the functions for ``groups`` (see the module docstring).
 
     ``on_cache_full(section, py_type, rebind)`` is called when a field's cache reaches
@@ -91,6 +91,7 @@ def generate(groups, collector, on_cache_full: Callable, *, digit_scan: bool, ex
     the decoder refused.
     """
     gen = _Generator(collector, on_cache_full)
+    gen.multi_source = multi_source
     for gi, group in enumerate(groups):
         gen.group(gi, group)
     fast_lines = None
@@ -119,6 +120,7 @@ class _Generator:
         self.namespace: dict = {}
         self.phase_a: list[tuple[str, bool]] = []  # (line, only in the block variant)
         self.phase_b: list[str] = []
+        self.multi_source = False  # first lines of unique keys carry the source (several sources)
 
     def bind(self, prefix: str, obj: Any) -> str:
         return self.names.bind(prefix, obj)
@@ -227,9 +229,16 @@ class _Generator:
         get, dup, call = self.bind("uget", unique.seen.get), self.bind("udup", unique.one_failure), self.bind("ut", unique)
         self.phase_b += [
             f"{pad}t = type({v})", f"{pad}if t is S or t is I:", f"{pad}    f = {get}({v})", f"{pad}    if f is None:",
-            f"{pad}        {seen}[{v}] = line", f"{pad}    else:", f"{pad}        rf({ri}, {dup}({v}, f), rec, line)",
+            f"{pad}        {seen}[{v}] = {self.first_line(unique)}", f"{pad}    else:", f"{pad}        rf({ri}, {dup}({v}, f), rec, line)",
             f"{pad}elif {v} is not M and {v} is not None:",
         ] + self._guarded_record_call(call, ri, pad + "    ")
+
+    def first_line(self, unique) -> str:
+        """The expression stored as a key's first line: the line, plus the source's base in a batch of
+        several sources (see ``Unique.first_text``)."""
+        if not self.multi_source:
+            return "line"
+        return f"line + {self.bind('uobj', unique)}.base"
 
     def _wildcard(self, sec, pad: str) -> None:
         if not sec.value_tests:

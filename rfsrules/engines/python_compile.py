@@ -247,6 +247,7 @@ class Plan:
     source: str = ""  # the generated source (for tests and debugging)
     records_seen: int = 0
     rebuilds: int = 0
+    multi_source: bool = False  # a batch of several sources: first lines of unique keys carry the source
     fast: Any = None  # python_fastpath.FastShape: the typed pre-decoder of JSON lines, None when not used
     fast_misses: list = field(default_factory=lambda: [0])  # lines the typed decoder refused
 
@@ -255,7 +256,8 @@ class Plan:
         from ..io.lines import exact_loads
 
         generated = generate(self.groups, self.collector, self._cache_full, digit_scan=self.needs_digit_scan,
-                             exact_loads=exact_loads, fast=self.fast, fast_misses=self.fast_misses)
+                             exact_loads=exact_loads, fast=self.fast, fast_misses=self.fast_misses,
+                             multi_source=self.multi_source)
         self.process_block, self.process_exact = generated.process_block, generated.process_exact
         self.source = generated.source
         self.rebuilds += 1
@@ -274,6 +276,17 @@ class Plan:
             self.rebuild()
         else:
             section.full.add(py_type)
+
+    def set_sources(self, labels: list) -> None:
+        """The labels of a batch's sources, by index, for messages naming where a key was first seen."""
+        for _ri, unique in self.uniques:
+            unique.labels = list(labels)
+
+    def begin_source(self, label: str | None, index: int) -> None:
+        """Source ``index`` of the batch starts: line numbers restart, unique keys are marked with it."""
+        self.collector.begin_source(label)
+        for _ri, unique in self.uniques:
+            unique.begin_source(index)
 
     def judge_fast_path(self) -> None:
         """Drop the typed pre-decoder when it refuses most lines (records with fields the rules do not name,
@@ -303,7 +316,7 @@ class Plan:
 
 def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileContext, *,
                   max_examples: int | None, context: Mapping[str, Any], record_id: FieldPath | None,
-                  track_records: bool = True, typed_decoder: bool = True) -> Plan:
+                  track_records: bool = True, typed_decoder: bool = True, multi_source: bool = False) -> Plan:
     """Build the implementations of ``rules`` and generate the per-record function.
 
     ``typed_decoder`` allows the msgspec pre-decoder of JSON lines (``python_fastpath``) when the rules
@@ -369,6 +382,7 @@ def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileCo
             else:
                 needs_digit_scan |= _add_detection(group, _rule_refs(rule, builtin))
     plan = Plan(states, collector, list(groups.values()), needs_digit_scan, value_batches, uniques)
+    plan.multi_source = multi_source
     if typed_decoder:
         from .python_fastpath import shape_of
 

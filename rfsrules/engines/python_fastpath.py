@@ -290,8 +290,8 @@ def _unique(gen, node: FastField, unique, v: str, surely: bool, probes: list, st
     classes = [c for c in node.classes if c is not type(None)]
     if surely and len(classes) == 1 and classes[0] in (str, int):
         probes += [f"if {get}({v}) is not None:", "    break"]
-        stores.append(f"{seen}[{v}] = line")
+        stores.append(f"{seen}[{v}] = {gen.first_line(unique)}")
         return
     probes += [f"if {v} is not M and {v} is not None:",
                f"    if (type({v}) is not S and type({v}) is not I) or {get}({v}) is not None:", "        break"]
-    stores += [f"if {v} is not M and {v} is not None:", f"    {seen}[{v}] = line"]
+    stores += [f"if {v} is not M and {v} is not None:", f"    {seen}[{v}] = {gen.first_line(unique)}"]

@@ -17,6 +17,11 @@ from .common import composite_key_problems
 # --- unique ----------------------------------------------------------------------------------------
 
 
+SOURCE_SHIFT = 40
+"""First lines of keys are kept as ``(source index << SOURCE_SHIFT) + line`` in a batch of several sources."""
+LINE_MASK = (1 << SOURCE_SHIFT) - 1
+
+
 class Unique:
     """Record test for ``unique``: each key (one field, or several as a composite key) occurs once.
 
@@ -40,26 +45,45 @@ class Unique:
         self.name = fields[0].text
         self.label = ", ".join(f.text for f in fields)
         self.getters = [f.getter() for f in fields] if self.mode != "elements" else []
+        self.base = 0  # index of the source being read << SOURCE_SHIFT: first lines are kept as base + line
+        self.labels: list = []  # the sources of a batch of several, by index (see :meth:`first_text`)
+
+    def begin_source(self, index: int) -> None:
+        """Keys seen from now on belong to source ``index`` of the batch (their first lines say so)."""
+        self.base = index << SOURCE_SHIFT
+
+    def first_text(self, first: int, current: int | None = None) -> str:
+        """Where a key was first seen: ``line 7`` in the source being read (``current``, a base, defaults to
+        the source being read), ``<source>:7`` in another source of the batch."""
+        if type(first) is not int:
+            return f"line {first}"
+        index, line = first >> SOURCE_SHIFT, first & LINE_MASK
+        here = (self.base if current is None else current) >> SOURCE_SHIFT
+        if index == here or index >= len(self.labels) or self.labels[index] is None:
+            return f"line {line}"
+        return f"{self.labels[index]}:{line}"
 
     @staticmethod
     def key(value: Any) -> Any:
         """The dictionary key of one value (strings as themselves; type-strict for the rest)."""
         return value if type(value) is str else strict_key(value)
 
-    def one_failure(self, value: Any, first: Any) -> list[CheckFailure]:
-        """What a single-field key reports on a duplicate of the key first seen at line ``first``."""
+    def one_failure(self, value: Any, first: Any, current: int | None = None) -> list[CheckFailure]:
+        """What a single-field key reports on a duplicate of the key first seen at ``first`` (see
+        :meth:`first_text`; ``current`` is the base of the duplicate's source, default the one being read)."""
         return [CheckFailure(self.name, value, Reason.DUPLICATE_VALUE,
-                             f"{describe_value(value)} is a duplicate of line {first}")]
+                             f"{describe_value(value)} is a duplicate of {self.first_text(first, current)}")]
 
     def element_failure(self, where: str, value: Any, first: tuple) -> CheckFailure:
         """What a ``[*]`` key reports at ``where`` for a key first seen at ``first = (line, path)``."""
         return CheckFailure(where, value, Reason.DUPLICATE_VALUE,
-                            f"{describe_value(value)} is a duplicate of line {first[0]} ({first[1]})")
+                            f"{describe_value(value)} is a duplicate of {self.first_text(first[0])} ({first[1]})")
 
     def composite_failure(self, values: list, first: Any) -> list[CheckFailure]:
-        """What a composite key reports on a duplicate of the key first seen at line ``first``."""
+        """What a composite key reports on a duplicate of the key first seen at ``first``."""
         shown = ", ".join(f"{f.text}={describe_value(v, 40)}" for f, v in zip(self.fields, values))
-        return [CheckFailure(self.label, values, Reason.DUPLICATE_VALUE, f"({shown}) is a duplicate of line {first}")]
+        return [CheckFailure(self.label, values, Reason.DUPLICATE_VALUE,
+                             f"({shown}) is a duplicate of {self.first_text(first)}")]
 
     def __call__(self, record: Any, line: Any) -> list[CheckFailure] | None:
         seen = self.seen
@@ -70,7 +94,7 @@ class Unique:
             key = value if type(value) is str else strict_key(value)
             first = seen.get(key)
             if first is None:
-                seen[key] = line
+                seen[key] = line + self.base if self.base else line
                 return None
             return self.one_failure(value, first)
         if self.mode == "elements":
@@ -81,7 +105,7 @@ class Unique:
                 key = strict_key(value)
                 first = seen.get(key)
                 if first is None:
-                    seen[key] = (line, where)
+                    seen[key] = (line + self.base if self.base else line, where)
                     continue
                 failures = failures or []
                 failures.append(self.element_failure(where, value, first))
@@ -93,7 +117,7 @@ class Unique:
         key = tuple(strict_key(v) for v in values)
         first = seen.get(key)
         if first is None:
-            seen[key] = line
+            seen[key] = line + self.base if self.base else line
             return None
         return self.composite_failure(values, first)
 
