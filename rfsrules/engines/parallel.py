@@ -45,6 +45,9 @@ MIN_TASK_BYTES = 1 << 20
 """Smallest byte range worth a process; smaller batches run in one process."""
 STREAM_KEYS = 65536
 """New ``unique`` keys a worker collects before sending them to the parent."""
+FIRST_WEIGHT_WITH_KEYS = 0.85
+"""Size of the parent's range relative to a worker's when ``unique`` keys are merged (measured on the
+benchmark, see docs/performance.md: the parent's lookups of the workers' keys then overlap their reading)."""
 _SCAN = 1 << 16
 
 _WORKER: dict[str, Any] = {}  # what a worker process needs: set before forking, or unpickled (spawn)
@@ -60,8 +63,13 @@ class Task:
     end: int
 
 
-def split_tasks(sources: list, jobs: int, min_bytes: int | None = None) -> list[Task] | None:
-    """Byte ranges of about ``total / jobs`` bytes each, cut at line starts; None when the batch is not split."""
+def split_tasks(sources: list, jobs: int, min_bytes: int | None = None,
+                first_weight: float = 1.0) -> list[Task] | None:
+    """Byte ranges of about ``total / jobs`` bytes each, cut at line starts; None when the batch is not split.
+
+    ``first_weight`` below 1 makes the first range (the parent's) smaller than the others in that ratio:
+    the parent also looks up the ``unique`` keys the workers send, and does so while they still read.
+    """
     min_bytes = MIN_TASK_BYTES if min_bytes is None else min_bytes
     if jobs <= 1 or not sources:
         return None
@@ -71,13 +79,18 @@ def split_tasks(sources: list, jobs: int, min_bytes: int | None = None) -> list[
     if total < 2 * min_bytes:
         return None
     share = max(min_bytes, -(-total // jobs))
+    first = share
+    if first_weight < 1:
+        first = max(min_bytes, int(total * first_weight / (first_weight + jobs - 1)))
+        share = max(min_bytes, -(-(total - first) // (jobs - 1)))
     tasks: list[Task] = []
     for si, src in enumerate(sources):
         size = os.path.getsize(src.path)
         start = 0
         with open(src.path, "rb") as stream:
             while start < size:
-                end = size if start + share >= size else _line_start_after(stream, start + share, size)
+                step = share if tasks else first
+                end = size if start + step >= size else _line_start_after(stream, start + step, size)
                 tasks.append(Task(len(tasks), si, start, end))
                 start = end
     return tasks if len(tasks) > 1 else None
@@ -116,8 +129,10 @@ def splittable(plan) -> bool:
 def run_parallel(engine, ruleset, sources: list, options, plan, parse, counts) -> bool:
     """Check ``sources`` with ``options.jobs`` processes into ``plan``/``parse``/``counts``; False (nothing
     done) when the batch or the ruleset is not split (see the module docstring)."""
-    tasks = split_tasks(sources, options.jobs)
-    if tasks is None or not splittable(plan):
+    if not splittable(plan):
+        return False
+    tasks = split_tasks(sources, options.jobs, first_weight=FIRST_WEIGHT_WITH_KEYS if plan.uniques else 1.0)
+    if tasks is None:
         return False
     worker_options = replace(options, progress=None)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
