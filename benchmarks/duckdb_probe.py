@@ -5,9 +5,15 @@ Usage::
     python benchmarks/duckdb_probe.py generate --rows 1000000          # benchmarks/data/probe-1m.jsonl
     python benchmarks/duckdb_probe.py read --rows 1000000              # reading variants, in-process
     python benchmarks/duckdb_probe.py compare --rows 1000000           # subprocess timings + peak RSS
+    python benchmarks/duckdb_probe.py phases                           # the engine's phases, in-process
+    python benchmarks/duckdb_probe.py operators                        # CPU seconds of each stage-1 operator
 
 ``compare`` runs each variant in its own process (whole-process wall time, median of 3 interleaved
 runs, peak RSS of the child) so the numbers include interpreter start-up and imports, like a CLI run.
+``phases`` and ``operators`` measure ``rfsrules check --engine duckdb`` on ``--data`` (default: the
+benchmark's ``events-1m.jsonl`` with ``rulesets/pipeline-events.yaml``): wall seconds of each phase of
+a run, and the CPU seconds DuckDB's profiler gives each operator of the stage-1 scan (the projection
+layers: validation, extraction, kinds, strings and numbers, timestamps, rules); best of ``--repeats``.
 """
 
 from __future__ import annotations
@@ -219,14 +225,109 @@ def compare(path: Path, repeats: int = 3, engines: tuple[str, ...] = ("duckdb",)
     return result
 
 
+# --- the engine's own phases -----------------------------------------------------------------------
+
+PHASES = ("scan_source", "decide_rows", "find_duplicates", "count_all", "batch_values")
+
+
+def phases(data: Path, ruleset: Path, repeats: int) -> dict[str, float]:
+    """Wall seconds of each phase of an in-process DuckDB-engine run (best of ``repeats``)."""
+    import functools
+    from datetime import datetime, timezone
+
+    import rfsrules
+    from rfsrules.engines import duckdb as engine
+
+    spent: dict[str, float] = {}
+
+    def timed(name, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+        return wrapper
+
+    for name in PHASES:
+        setattr(engine, name, timed(name, getattr(engine, name)))
+    engine._ReportBuilder.build = timed("report (examples, metadata)", engine._ReportBuilder.build)
+    best: dict[str, float] = {}
+    ref = datetime.fromisoformat(REF_TIME.replace("Z", "+00:00")).astimezone(timezone.utc)
+    for _ in range(repeats):
+        spent.clear()
+        started = time.perf_counter()
+        rfsrules.check(str(data), ruleset=str(ruleset), engine="duckdb", ref_time=ref)
+        spent["total (in process)"] = time.perf_counter() - started
+        for name, seconds in spent.items():
+            best[name] = min(best.get(name, seconds), seconds)
+    best["other (load, plan, connect, files)"] = best["total (in process)"] - sum(
+        v for k, v in best.items() if k != "total (in process)")
+    for name, seconds in best.items():
+        print(f"{name:36s} {seconds:7.3f} s")
+    return best
+
+
+def operators(data: Path, ruleset: Path, repeats: int) -> list[tuple[str, float]]:
+    """CPU seconds DuckDB's profiler gives each operator of the stage-1 scan (best of ``repeats``)."""
+    import tempfile
+    from datetime import datetime, timezone
+
+    import duckdb
+
+    from rfsrules.checks.builtin import builtin_registry
+    from rfsrules.engines.duckdb_plan import compile_plan, sql_context
+    from rfsrules.engines.duckdb_sources import max_line_size_for, raw_lines_sql
+    from rfsrules.ruleset.loader import load_ruleset
+
+    rs = load_ruleset(str(ruleset))
+    ref = datetime.fromisoformat(REF_TIME.replace("Z", "+00:00")).astimezone(timezone.utc)
+    plan = compile_plan(rs, builtin_registry(), sql_context(rs, builtin_registry(), ref))
+    limit = 16 * 1024 * 1024
+    sql = plan.stage1_sql(raw_lines_sql(str(data), max_line_size=max_line_size_for(limit), rejects="rej"),
+                          raw_lines=True, line_column=False, max_line_bytes=limit)
+    con = duckdb.connect(config={"preserve_insertion_order": True, "memory_limit": "320MB"})
+    con.execute("SET TimeZone = 'UTC'")
+    out = Path(tempfile.mkdtemp()) / "profile.json"
+    con.execute("PRAGMA enable_profiling = 'json'")
+    con.execute(f"PRAGMA profiling_output = '{out}'")
+    best: list[tuple[str, float]] | None = None
+    for _ in range(repeats):
+        con.execute(f"CREATE OR REPLACE TABLE scan AS {sql}").fetchall()
+        rows: list[tuple[str, float]] = []
+
+        def walk(node: dict, depth: int) -> None:
+            info = node.get("extra_info", {}).get("Projections", "")
+            label = ", ".join(info) if isinstance(info, list) else str(info)
+            rows.append((f"{'  ' * depth}{node['name']} {label[:70]}", float(node.get("timing", 0.0))))
+            for child in node.get("children", []):
+                walk(child, depth + 1)
+
+        for node in json.loads(out.read_text())["operator"]:
+            walk(node, 0)
+        best = rows if best is None else [(a, min(t, u)) for (a, t), (_, u) in zip(best, rows)]
+    for label, seconds in best or []:
+        print(f"{seconds:7.3f}  {label}")
+    print(f"{sum(t for _, t in best or []):7.3f}  total CPU seconds")
+    return best or []
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["generate", "read", "compare"])
+    parser.add_argument("command", choices=["generate", "read", "compare", "phases", "operators"])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--engines", default="duckdb", help="comma-separated rfsrules engines to time")
     parser.add_argument("--ruleset", default="seven", help="'seven' (the issue's seven rules) or a ruleset path")
+    parser.add_argument("--data", default=str(DATA / "events-1m.jsonl"), help="phases/operators: JSON Lines file")
+    parser.add_argument("--rules", default=str(HERE.parent / "rulesets" / "pipeline-events.yaml"),
+                        help="phases/operators: the ruleset")
     args = parser.parse_args(argv)
+    if args.command in ("phases", "operators"):
+        run = phases if args.command == "phases" else operators
+        run(Path(args.data), Path(args.rules), args.repeats)
+        return
     path = data_path(args.rows)
     if args.command == "generate" or not path.exists():
         t0 = time.perf_counter()

@@ -224,7 +224,7 @@ fields:
     plan = compile_plan(rs, builtin_registry(), ctx)
     assert list(plan.model.paths) == [("id",), ("data", "value")]
     sql = plan.stage1_sql("src", raw_lines=True, line_column=False, max_line_bytes=100)
-    assert sql.count("json_extract(j, ['$.id', '$.data.value'])") == 1
+    assert sql.count("json_extract(") == 1 and "['$.id', '$.data.value']" in sql
 
 
 def test_large_inputs_use_a_database_file(tmp_path, monkeypatch):

@@ -230,9 +230,16 @@ class _ReportBuilder:
             if any(type(r[0]) is not dict for r in records):
                 continue
             test = self.python.fresh(rule)
+            sources = len(self.states) > 1 and hasattr(test, "begin_source")
+            if sources:  # as the Python engine reads a batch of several sources: keys remember theirs
+                test.labels = [s.source.label for s in self.states]
             try:
                 if first != pos:
+                    if sources:
+                        test.begin_source(records[0][2])
                     test(records[0][0], records[0][1])
+                if sources:
+                    test.begin_source(records[1][2])
                 failures = test(records[1][0], records[1][1]) or []
             except Exception as exc:  # noqa: BLE001
                 self.python.errors.add(rule, exc)

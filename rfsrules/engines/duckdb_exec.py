@@ -316,12 +316,17 @@ def find_duplicates(con, plan: Plan, states: list[SourceState], max_examples: in
         col, table = rule.column, f"dup_{rule.index}"
         checked = plan.checked(rule)
         if not rule.key.wildcard:
+            # grouping fixed-size hashes first leaves only the rows of repeated hashes (a few) to group by key;
+            # ``k`` is read twice rather than materialised (faster, and nothing to spill)
             con.execute(
                 f"CREATE OR REPLACE TABLE {table} AS "
-                f"WITH k AS (SELECT src, rid, pos, {col} AS key FROM scans WHERE {checked} AND {col} IS NOT NULL), "
-                f"f AS (SELECT key, min(pos) AS first FROM k GROUP BY key HAVING count(*) > 1) "
-                f"SELECT k.src, k.rid, k.pos, f.first, 0 AS ord, 0 AS first_ord FROM k JOIN f ON k.key = f.key "
-                f"WHERE k.pos > f.first")
+                f"WITH k AS NOT MATERIALIZED (SELECT src, rid, pos, {col} AS key, hash({col}) AS h FROM scans "
+                f"WHERE {checked} AND {col} IS NOT NULL), "
+                f"r AS (SELECT h FROM k GROUP BY h HAVING count(*) > 1), "
+                f"c AS (SELECT * FROM k WHERE h IN (SELECT h FROM r)), "
+                f"f AS (SELECT key, min(pos) AS first FROM c GROUP BY key HAVING count(*) > 1) "
+                f"SELECT c.src, c.rid, c.pos, f.first, 0 AS ord, 0 AS first_ord FROM c JOIN f ON c.key = f.key "
+                f"WHERE c.pos > f.first")
         else:
             con.execute(
                 f"CREATE OR REPLACE TABLE {table} AS "
@@ -358,41 +363,50 @@ class Counts:
     group_checked: dict[int, int] = field(default_factory=dict)
 
 
-def count_all(con, plan: Plan, max_examples: int | None, key_results: dict[int, KeyResult]) -> Counts:
-    """Counts per rule, per dimension, records failed and the positions of the first failing rows."""
-    def first(cond: str) -> str:
-        if max_examples is None:
-            return f"list(pos) FILTER (WHERE {cond})"
-        if max_examples <= 0:
-            return "NULL"
-        return f"min(pos, {int(max_examples)}) FILTER (WHERE {cond})"
+GROUPED_POSITIONS_MAX = 20000
+"""Up to this many distinct outcome groups, first failing positions are kept per group (then merged per
+rule); beyond it, per rule over the failing rows, so the memory stays bounded by the rules, not the groups."""
 
-    exprs = ["count_if(bad IS NULL)", f"count_if(bad IS NOT NULL AND bad <> {BLANK_CODE})",
-             first(f"bad IS NOT NULL AND bad <> {BLANK_CODE}")]
+
+def count_all(con, plan: Plan, max_examples: int | None, key_results: dict[int, KeyResult]) -> Counts:
+    """Counts per rule, per dimension, records failed and the positions of the first failing rows.
+
+    The rows are first grouped by what was stored about them (``bad``, the failing bits, the ``where``
+    results, the duplicate marks) into table ``hist`` with each group's size; the counts are sums over
+    these few groups instead of aggregates over every row.
+    """
+    keys = _outcome_keys(plan)
+    joins = "".join(f" LEFT JOIN (SELECT DISTINCT pos FROM dup_{r.index}) d{r.index} ON d{r.index}.pos = scans.pos"
+                    for r in plan.key_rules)
+    sums = [f"sum({r.count_column}) AS {r.count_column}" for r in plan.row_rules if r.count_column]
+    group_by = ", ".join(str(i) for i in range(1, len(keys) + 1))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE hist AS SELECT {', '.join(keys + sums)}, count(*) AS n "
+                f"FROM scans{joins} GROUP BY {group_by}")
+
+    def total(cond: str) -> str:
+        return f"coalesce(sum(n) FILTER (WHERE {cond}), 0)"
+
+    malformed = f"bad IS NOT NULL AND bad <> {BLANK_CODE}"
+    exprs = [total("bad IS NULL"), total(malformed)]
     counted = [r for r in plan.rules if r.shape in ("row", "key")]
     for rule in plan.row_rules:
         fail = plan.failing(rule)
         failures = (f"coalesce(sum({rule.count_column}) FILTER (WHERE {plan.checked(rule)}), 0)"
-                    if rule.count_column else f"count_if({fail})")
-        exprs += [f"count_if({fail})", failures, first(fail)]
+                    if rule.count_column else total(fail))
+        exprs += [total(fail), failures]
     for group in plan.groups:
-        exprs.append(f"count_if(bad IS NULL AND {group.column})")
+        exprs.append(total(f"bad IS NULL AND {group.column}"))
     any_fail = " OR ".join(plan.failing(r) for r in counted) or "FALSE"
-    exprs.append(f"count_if(bad IS NULL AND ({any_fail}))")
+    exprs.append(total(f"bad IS NULL AND ({any_fail})"))
     dims = sorted({r.dimension for r in counted if r.dimension})
     for dim in dims:
         cond = " OR ".join(plan.failing(r) for r in counted if r.dimension == dim)
-        exprs.append(f"count_if(bad IS NULL AND ({cond}))")
-    joins = "".join(f" LEFT JOIN (SELECT DISTINCT pos FROM dup_{r.index}) d{r.index} ON d{r.index}.pos = scans.pos"
-                    for r in plan.key_rules)
-    exprs = [e.replace("(pos", "(scans.pos") for e in exprs]
-    row = con.execute("SELECT " + ", ".join(exprs) + " FROM scans" + joins).fetchone()
-    it = iter(row)
-    counts = Counts(checked=int(next(it) or 0), malformed=int(next(it) or 0), parse_pos=_positions(next(it)))
+        exprs.append(total(f"bad IS NULL AND ({cond})"))
+    it = iter(con.execute("SELECT " + ", ".join(exprs) + " FROM hist").fetchone())
+    counts = Counts(checked=int(next(it) or 0), malformed=int(next(it) or 0))
     for rule in plan.row_rules:
         counts.violations[rule.index] = int(next(it) or 0)
         counts.failures[rule.index] = int(next(it) or 0)
-        counts.example_pos[rule.index] = _positions(next(it))
     for group in plan.groups:
         counts.group_checked[group.index] = int(next(it) or 0)
     counts.records_failed = int(next(it) or 0)
@@ -401,7 +415,49 @@ def count_all(con, plan: Plan, max_examples: int | None, key_results: dict[int, 
     for index, result in key_results.items():
         counts.violations[index] = result.violations
         counts.failures[index] = result.failures
+    if max_examples is None or max_examples > 0:
+        groups = int(con.execute("SELECT count(*) FROM hist").fetchone()[0])
+        found = _first_positions(con, plan, max_examples, groups <= GROUPED_POSITIONS_MAX)
+        counts.parse_pos = found[0]
+        for rule, positions in zip(plan.row_rules, found[1:]):
+            counts.example_pos[rule.index] = positions
+    con.execute("DROP TABLE hist")
     return counts
+
+
+def _outcome_keys(plan: Plan, duplicates: bool = True) -> list[str]:
+    """What groups rows by outcome; rows that are not records (``bad`` set) keep only ``bad``."""
+    keys = ["bad"]
+    keys += [f"CASE WHEN bad IS NULL THEN f{m} END AS f{m}" for m in range(plan.masks)]
+    keys += [f"CASE WHEN bad IS NULL THEN {g.column} END AS {g.column}" for g in plan.groups]
+    if duplicates:
+        keys += [f"d{r.index}.pos IS NOT NULL AS d{r.index}" for r in plan.key_rules]
+    return keys
+
+
+def _first_positions(con, plan: Plan, max_examples: int | None, grouped: bool) -> list[list[int]]:
+    """Positions of the first malformed rows, then of the first failing rows of each row rule, read from
+    the rows that are malformed or fail some rule only. ``grouped``: gather them per outcome group (few
+    groups) and merge per rule, else aggregate them per rule directly."""
+    conds = [f"bad IS NOT NULL AND bad <> {BLANK_CODE}"] + [plan.failing(r) for r in plan.row_rules]
+    failing = " OR ".join(f"f{m} <> 0" for m in range(plan.masks)) or "FALSE"
+    rows = f"(bad IS NOT NULL AND bad <> {BLANK_CODE}) OR (bad IS NULL AND ({failing}))"
+    limit = "" if max_examples is None else f", {int(max_examples)}"
+    if grouped:
+        first = "list(scans.pos)" if max_examples is None else f"min(scans.pos{limit})"
+        group_keys = _outcome_keys(plan, duplicates=False)  # positions of row rules ignore duplicates
+        con.execute(f"CREATE OR REPLACE TEMP TABLE firsts AS SELECT {', '.join(group_keys)}, {first} AS first "
+                    f"FROM scans WHERE {rows} GROUP BY {', '.join(str(i) for i in range(1, len(group_keys) + 1))}")
+        merged = [f"list_sort(flatten(list(first) FILTER (WHERE {c})))" for c in conds]
+        if max_examples is not None:
+            merged = [f"list_slice({m}, 1{limit})" for m in merged]
+        values = con.execute("SELECT " + ", ".join(merged) + " FROM firsts").fetchone()
+        con.execute("DROP TABLE firsts")
+    else:
+        aggregate = "list(pos) FILTER" if max_examples is None else f"min(pos{limit}) FILTER"
+        values = con.execute("SELECT " + ", ".join(f"{aggregate} (WHERE {c})" for c in conds)
+                             + f" FROM scans WHERE {rows}").fetchone()
+    return [_positions(v) for v in values]
 
 
 def _positions(value: Any) -> list[int]:

@@ -32,12 +32,16 @@ BLANK, MALFORMED_JSON, NOT_AN_OBJECT, SUSPECT, PYTHON_MALFORMED, TOO_LONG = 1, 2
 # Whitespace of Python's ``bytes.strip()`` (``\r`` was turned into ``\t`` and ``\n`` splits lines).
 _BLANK_CHARS = "' ' || chr(9) || chr(11) || chr(12)"
 
+_HUGE = r"\d+(?:\.\d*)?[eE]\+?\d{3}|\d{210}"
+# A number can overflow a double only with a positive exponent of 3+ digits or, the exponent being
+# below 100, with 210+ digits before the point (10^209 * 10^99 < 1.8e308): DuckDB reads it as infinity.
 SUSPICIOUS = (
-    r":\s*-?(?:[Nn][Aa]|[Ii][Nn])",
-    r",\s*(?:-?(?:[Nn][Aa]|[Ii][Nn])|[}\]])",
-    r"\[\s*-?(?:[Nn][Aa]|[Ii][Nn])",
+    r":\s*-?(?:[Nn][Aa]|[Ii][Nn]|" + _HUGE + ")",
+    r",\s*(?:-?(?:[Nn][Aa]|[Ii][Nn]|" + _HUGE + r")|[}\]])",
+    r"\[\s*-?(?:[Nn][Aa]|[Ii][Nn]|" + _HUGE + ")",
 )
-"""Text DuckDB's JSON parser accepts but Python's may not (NaN/Infinity literals, trailing commas).
+"""Text DuckDB's JSON parser accepts but Python's may not (NaN/Infinity literals, trailing commas,
+numbers too large for a double).
 
 Each pattern starts with a literal byte, so RE2 skips ahead with memchr; rows matching one are
 re-checked with Python's parser (strings containing such text are false alarms, decided exactly).
@@ -158,10 +162,10 @@ class Plan:
         return cond
 
     def failing(self, rule: CompiledRule, alias: str = "") -> str:
-        """SQL: the rule fails on the row (value/record and unique rules)."""
+        """SQL: the rule fails on the row (value/record and unique rules; ``d<i>`` marks a duplicate)."""
         if rule.shape == "row":
             return f"({self.checked(rule, alias)} AND ({alias}f{rule.mask} & {rule.bit_value}::UBIGINT) <> 0)"
-        return f"(d{rule.index}.pos IS NOT NULL)"
+        return f"{alias}d{rule.index}"
 
     @property
     def masks(self) -> int:
@@ -227,10 +231,11 @@ class Plan:
         line = "line, " if line_column else ""
         if raw_lines:
             j = "(CASE WHEN starts_with(raw, chr(65279)) THEN substr(raw, 2) ELSE raw END)"
-            pre = (f"CASE WHEN raw IS NULL THEN {BLANK} "
+            # the common case (a valid object starting with '{') is decided by the first branch
+            pre = (f"CASE WHEN strlen(raw) <= {int(max_line_bytes)} AND starts_with(j, '{{') AND json_valid(j) "
+                   f"THEN NULL WHEN raw IS NULL THEN {BLANK} "
                    f"WHEN strlen(raw) > {int(max_line_bytes)} THEN {TOO_LONG} "
-                   f"WHEN json_valid(j) THEN (CASE WHEN starts_with(j, '{{') OR json_type(j) = 'OBJECT' THEN NULL "
-                   f"ELSE {NOT_AN_OBJECT} END) "
+                   f"WHEN json_valid(j) THEN (CASE WHEN json_type(j) = 'OBJECT' THEN NULL ELSE {NOT_AN_OBJECT} END) "
                    f"WHEN trim(raw, {_BLANK_CHARS}) = '' THEN {BLANK} ELSE {MALFORMED_JSON} END")
             sus = " OR ".join(f"regexp_matches(j, '{p}')" for p in SUSPICIOUS)
             # Python's parser gives up on nesting deeper than about 1000 levels; DuckDB's does not
@@ -239,10 +244,14 @@ class Plan:
             bad = f"(CASE WHEN pre IS NULL AND ({sus}) THEN {SUSPECT} ELSE pre END)::UTINYINT"
         else:
             j = "raw"
-            pre = (f"CASE WHEN json_valid(j) THEN (CASE WHEN starts_with(j, '{{') OR json_type(j) = 'OBJECT' "
-                   f"THEN NULL ELSE {NOT_AN_OBJECT} END) ELSE {MALFORMED_JSON} END")
+            pre = (f"CASE WHEN starts_with(j, '{{') AND json_valid(j) THEN NULL "
+                   f"WHEN json_valid(j) THEN (CASE WHEN json_type(j) = 'OBJECT' THEN NULL ELSE {NOT_AN_OBJECT} END) "
+                   f"ELSE {MALFORMED_JSON} END")
             bad = "pre::UTINYINT"
         model = self.model
+        # malformed rows are parsed as an empty object (json_extract fails on invalid JSON); their columns are
+        # never read, and a CASE around the input is cheaper than one around the extracted list
+        extraction = model.extraction_sql("CASE WHEN pre IS NULL THEN j ELSE '{}' END")
         elements = model.element_columns()
         layers = [", ".join(["l2.*"] + elements) if elements else "l2.*"]
         layers += [", ".join([f"d{n}.*"] + defs) for n, defs in enumerate(model.derived_layers())]
@@ -258,7 +267,7 @@ class Plan:
             f"WITH l0 AS (SELECT {line}raw, {j} AS j FROM {source_sql}), "
             f"l1 AS (SELECT {line}raw, j, {pre} AS pre FROM l0), "
             f"l2 AS (SELECT l1.*, "
-            f"CASE WHEN pre IS NULL THEN {model.extraction_sql('j')} END AS ex FROM l1), "
+            f"{extraction} AS ex FROM l1), "
             f"{derived} "
             f"l5 AS (SELECT {l5} FROM {last}) "
             f"SELECT {select} FROM l5"

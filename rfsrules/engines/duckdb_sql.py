@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from ..paths import WILDCARD, FieldPath
@@ -62,8 +62,11 @@ def sql_double(value: int | float) -> str:
 
 
 def sql_timestamp(moment: datetime) -> str:
-    """A TIMESTAMPTZ literal (microsecond precision, UTC)."""
-    return f"TIMESTAMPTZ '{moment.isoformat()}'"
+    """A TIMESTAMP literal of the UTC time of ``moment`` (microsecond precision; naive means UTC), the type
+    of :attr:`Value.timestamp`."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return f"TIMESTAMP '{moment.isoformat(sep=' ')}'"
 
 
 def json_path(segments: tuple) -> str:
@@ -92,17 +95,20 @@ def json_text_of_string(text: str) -> str | None:
 
 def kind_sql(elem: str) -> str:
     """The kind code of a JSON text (NULL = missing), read from its first character."""
+    # ascii(NULL) is NULL: a missing value falls through to the ELSE branch, which is NULL too -> 0
     return (
-        f"(CASE WHEN {elem} IS NULL THEN 0 ELSE CASE ascii({elem}) WHEN 34 THEN 5 WHEN 110 THEN 1 "
+        f"coalesce(CASE ascii({elem}) WHEN 34 THEN 5 WHEN 110 THEN 1 "
         f"WHEN 123 THEN 7 WHEN 91 THEN 6 WHEN 116 THEN 2 WHEN 102 THEN 2 WHEN 78 THEN 4 WHEN 73 THEN 4 "
         f"ELSE (CASE WHEN contains({elem}, '.') OR contains({elem}, 'e') OR contains({elem}, 'E') "
-        f"OR contains({elem}, 'I') THEN 4 ELSE 3 END) END END)::UTINYINT"
+        f"OR contains({elem}, 'I') THEN 4 WHEN {elem} IS NOT NULL THEN 3 END) END, 0)::UTINYINT"
     )
 
 
 def string_sql(elem: str) -> str:
-    """The decoded string of a JSON string text (valid only where the kind is string)."""
-    return f"(CASE WHEN contains({elem}, '\\') THEN json_extract_string({elem}, '$') ELSE {elem}[2:-2] END)"
+    """The decoded string of a JSON string text (valid only where the kind is string). Without escapes it is the
+    text between the quotes (``substr`` counts code points, as ``length`` does; a slice ``[2:-2]`` costs more)."""
+    return (f"(CASE WHEN contains({elem}, '\\') THEN json_extract_string({elem}, '$') "
+            f"ELSE substr({elem}, 2, length({elem}) - 2) END)")
 
 
 def number_sql(elem: str) -> str:
@@ -110,17 +116,23 @@ def number_sql(elem: str) -> str:
     return f"TRY_CAST({elem} AS DOUBLE)"
 
 
-FAST_TIMESTAMP = (
+_FAST_DATE_TIME = (
     r"(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}[T ]"
-    r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
 )
-"""ISO date-times DuckDB's TIMESTAMPTZ cast reads exactly as ``datetime.fromisoformat`` does; other strings go to Python."""
+FAST_TIMESTAMP_UTC = _FAST_DATE_TIME + "Z?"
+"""The fast ISO form without an offset (naive, read as UTC, or ``Z``): DuckDB's TIMESTAMP cast reads it
+exactly as ``datetime.fromisoformat`` does, and cheaper than a TIMESTAMPTZ cast."""
+FAST_TIMESTAMP_OFFSET = _FAST_DATE_TIME + r"[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]"
+"""The fast ISO form with a ``±HH:MM`` offset, read by DuckDB's TIMESTAMPTZ cast; other strings go to Python."""
 
 
 def timestamp_sql(string: str) -> str:
-    """TIMESTAMPTZ of a string in the fast ISO form (NULL for any other string; Python decides those)."""
-    return (f"(CASE WHEN regexp_full_match({string}, {sql_string(FAST_TIMESTAMP)}) "
-            f"THEN TRY_CAST({string} AS TIMESTAMPTZ) END)")
+    """TIMESTAMP (UTC) of a string in a fast ISO form (NULL for any other string; Python decides those)."""
+    return (f"(CASE WHEN regexp_full_match({string}, {sql_string(FAST_TIMESTAMP_UTC)}) "
+            f"THEN TRY_CAST({string} AS TIMESTAMP) "
+            f"WHEN regexp_full_match({string}, {sql_string(FAST_TIMESTAMP_OFFSET)}) "
+            f"THEN TRY_CAST({string} AS TIMESTAMPTZ)::TIMESTAMP END)")
 
 
 class Value:
@@ -149,7 +161,8 @@ class Value:
 
     @property
     def timestamp(self) -> str:
-        """TIMESTAMPTZ of a string in the fast ISO form; NULL otherwise (for strings: Python decides)."""
+        """TIMESTAMP (the UTC time) of a string in the fast ISO form; NULL otherwise (for strings: Python
+        decides). Compare it with :func:`sql_timestamp` literals (the session time zone is UTC)."""
         if self._columns:
             return self._columns.use("t")
         return f"(CASE WHEN {self.kind} = 5 THEN {timestamp_sql(self.string)} END)"
