@@ -14,7 +14,7 @@ from test_engine_duckdb_helpers import REF_TIME, assert_same, write_lines  # noq
 
 from rfsrules.checks.builtin import builtin_registry  # noqa: E402
 from rfsrules.checks.spec import CheckFailure, CheckRegistry, CheckSpec  # noqa: E402
-from rfsrules.engines.duckdb import DuckDBEngine, import_duckdb  # noqa: E402
+from rfsrules.engines.duckdb_engine import DuckDBEngine, import_duckdb  # noqa: E402
 from rfsrules.engines.duckdb_checks import BUILDERS  # noqa: E402
 from rfsrules.engines.duckdb_plan import ENGINE_UNSUPPORTED, compile_plan, sql_context  # noqa: E402
 from rfsrules.engines.duckdb_sql import KIND_INT, RowSql, ValueSql, json_path, sql_string  # noqa: E402
@@ -28,7 +28,7 @@ from rfsrules.runner import check  # noqa: E402
 def test_engine_is_registered_with_its_extra():
     spec = get_plugin_manager().engines["duckdb"]
     assert spec.extra == "duckdb"
-    assert spec.factory is DuckDBEngine
+    assert isinstance(spec.factory(builtin_registry()), DuckDBEngine)
     assert isinstance(get_plugin_manager().engine("duckdb"), DuckDBEngine)
 
 
@@ -56,6 +56,16 @@ def test_importing_the_engine_does_not_import_duckdb():
     code = "import sys, rfsrules.engines.duckdb, rfsrules.engines.duckdb_checks; print('duckdb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_registering_the_engine_imports_none_of_its_modules():
+    import subprocess
+    import sys
+
+    code = ("import sys, rfsrules.engines.duckdb; "
+            "print(sorted(m for m in sys.modules if m.startswith('rfsrules.engines.duckdb_')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # --- plugin checks ----------------------------------------------------------------------------------
@@ -228,7 +238,7 @@ fields:
 
 
 def test_large_inputs_use_a_database_file(tmp_path, monkeypatch):
-    import rfsrules.engines.duckdb as engine
+    import rfsrules.engines.duckdb_engine as engine
 
     monkeypatch.setattr(engine, "DISK_THRESHOLD", 0)
     seen = []
