@@ -61,10 +61,13 @@ def check(
     """Check ``data`` against ``ruleset`` and return the gated :class:`~rfsrules.report.Report`.
 
     :param data: a path (``.jsonl``/``.ndjson``/``.json``/``.csv``, optionally ``.gz``), a list of paths,
-        ``"-"`` for JSON Lines on stdin, or an iterable of dicts (``line`` is then the 1-based position).
+        ``"-"`` for JSON Lines on stdin, an iterable of dicts (``line`` is then the 1-based position), or a
+        table (pandas/Polars DataFrame, Polars LazyFrame, PyArrow Table or RecordBatch, DuckDB relation; a
+        list may mix tables and paths): each row is a record, read alike by every engine
+        (``rfsrules.io.frames``).
     :param ruleset: a loaded :class:`~rfsrules.ruleset.model.Ruleset` or a path to a YAML ruleset.
-    :param engine: ``auto`` (default: DuckDB for large files when installed and able to run every rule,
-        else Python; see ``rfsrules.engines.auto``) or a registered engine name (``python``, ``duckdb``,
+    :param engine: ``auto`` (default: DuckDB for large files and tables when installed and able to run every
+        rule, else Python; see ``rfsrules.engines.auto``) or a registered engine name (``python``, ``duckdb``,
         plugins). ``report.summary.engine`` names the engine that ran, ``engine_reason`` says why.
     :param ref_time: reference time for freshness checks (datetime or ISO string; default now, UTC).
     :param metadata: the batch metadata mapping checked by ``metadata_rules``.

@@ -4,7 +4,9 @@ The Python engine streams and starts at once, so it runs small batches, stdin an
 without ``--jobs`` it uses every CPU for plain JSON Lines input of :data:`PARALLEL_MIN_BYTES` or more.
 DuckDB scans large files in parallel, so it runs batches of files at least :data:`DUCKDB_MIN_BYTES`
 large (the crossover measured with ``benchmarks/run_check.py``, see docs/performance.md) when its
-extra is installed and it supports every rule of the ruleset. Parquet files only DuckDB reads.
+extra is installed and it supports every rule of the ruleset. Parquet files only DuckDB reads. Tables
+(pandas/Polars DataFrames, Arrow tables) DuckDB reads natively: they go to DuckDB from
+:data:`DUCKDB_MIN_ROWS` rows, DuckDB relations and Polars LazyFrames always.
 The choice and why it was made are reported as ``summary.engine`` and ``summary.engine_reason``.
 """
 
@@ -18,10 +20,14 @@ from typing import Any, Iterable
 AUTO = "auto"
 DUCKDB = "duckdb"
 PYTHON = "python"
-DUCKDB_MIN_BYTES = 180 * 1024 * 1024
-"""Total input size from which DuckDB is faster than the Python engine using every CPU (about 1.2 million
+DUCKDB_MIN_BYTES = 100 * 1024 * 1024
+"""Total input size from which DuckDB is faster than the Python engine using every CPU (about 650,000
 seed-like events on the 2-CPU development machine; see docs/performance.md)."""
 ENV_MIN_BYTES = "RFSRULES_AUTO_DUCKDB_MIN_BYTES"
+DUCKDB_MIN_ROWS = 30_000
+"""Rows of in-memory tables from which DuckDB is faster than the Python engine (which converts each row to a
+dict), measured on the 2-CPU development machine (see docs/engines.md)."""
+ENV_MIN_ROWS = "RFSRULES_AUTO_DUCKDB_MIN_ROWS"
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 """Plain JSON Lines input from which the Python engine uses every CPU when ``--jobs`` is not given."""
 _PARQUET = (".parquet", ".pq")
@@ -39,13 +45,30 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:.1f} MiB"
 
 
+def _env_int(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    try:
+        return int(text) if text else default
+    except ValueError:
+        return default
+
+
 def threshold() -> int:
     """:data:`DUCKDB_MIN_BYTES`, or the ``RFSRULES_AUTO_DUCKDB_MIN_BYTES`` environment override."""
-    text = os.environ.get(ENV_MIN_BYTES, "").strip()
-    try:
-        return int(text) if text else DUCKDB_MIN_BYTES
-    except ValueError:
-        return DUCKDB_MIN_BYTES
+    return _env_int(ENV_MIN_BYTES, DUCKDB_MIN_BYTES)
+
+
+def row_threshold() -> int:
+    """:data:`DUCKDB_MIN_ROWS`, or the ``RFSRULES_AUTO_DUCKDB_MIN_ROWS`` environment override."""
+    return _env_int(ENV_MIN_ROWS, DUCKDB_MIN_ROWS)
+
+
+def _table_rows(item: Any, kind: str) -> int:
+    if kind == "pandas":
+        return len(item)
+    if kind == "polars":
+        return int(item.height)
+    return int(item.num_rows)  # arrow
 
 
 def duckdb_installed() -> bool:
@@ -57,16 +80,18 @@ def duckdb_installed() -> bool:
 
 
 def choose_engine(items: Iterable[Any], ruleset: Any, engines: dict, registry: Any) -> EngineChoice:
-    """Pick ``python`` or ``duckdb`` for checking ``items`` (paths, ``-``, record iterables) with ``ruleset``.
+    """Pick ``python`` or ``duckdb`` for checking ``items`` (paths, ``-``, tables, record iterables) with ``ruleset``.
 
     ``engines`` maps registered engine names to their :class:`~rfsrules.engines.api.EngineSpec`;
     ``registry`` is the check registry the engine would be built with.
     """
+    from ..io.frames import LABELS, duckdb_reads_pandas, frame_kind
     from ..io.sources import STDIN, is_path_like
 
     items = list(items)
+    kinds = [frame_kind(i) for i in items]
     paths = [os.fspath(i) for i in items if is_path_like(i)]
-    if len(paths) < len(items):
+    if any(kind is None and not is_path_like(item) for item, kind in zip(items, kinds)):
         return EngineChoice(PYTHON, "in-memory records are checked by the Python engine")
     if STDIN in paths:
         return EngineChoice(PYTHON, "stdin is streamed by the Python engine")
@@ -78,7 +103,25 @@ def choose_engine(items: Iterable[Any], ruleset: Any, engines: dict, registry: A
         except OSError:
             pass
     limit = threshold()
-    if not parquet and size < limit:
+    tables = [(item, kind) for item, kind in zip(items, kinds) if kind is not None]
+    for item, kind in tables:
+        if kind == "pandas" and not duckdb_reads_pandas(item):
+            return EngineChoice(PYTHON, "a pandas DataFrame with object columns of dicts, lists or mixed values "
+                                        "is read row by row by the Python engine")
+    lazy = [kind for _, kind in tables if kind in ("duckdb", "polars-lazy")]
+    rows = sum(_table_rows(item, kind) for item, kind in tables if kind not in ("duckdb", "polars-lazy"))
+    min_rows = row_threshold()
+    if lazy:
+        wanted = f"a {LABELS[lazy[0]]} is read by DuckDB"
+    elif parquet:
+        wanted = "Parquet input is read by DuckDB"
+    elif tables and rows >= min_rows:
+        wanted = f"{rows:,} table rows, at least the {min_rows:,} from which DuckDB is faster"
+    elif paths and size >= limit:
+        wanted = f"{_mib(size)} of input, at least the {_mib(limit)} from which DuckDB is faster"
+    elif tables:
+        return EngineChoice(PYTHON, f"{rows:,} table rows, below the {min_rows:,} from which DuckDB is faster")
+    else:
         return EngineChoice(PYTHON, f"{_mib(size)} of input, below the {_mib(limit)} from which DuckDB is faster")
     if DUCKDB not in engines:
         return EngineChoice(PYTHON, "the duckdb engine is not registered")
@@ -92,9 +135,7 @@ def choose_engine(items: Iterable[Any], ruleset: Any, engines: dict, registry: A
         first = issues[0]
         more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
         return EngineChoice(PYTHON, f"DuckDB cannot run every rule: {first.message}{more}")
-    if parquet:
-        return EngineChoice(DUCKDB, "Parquet input is read by DuckDB")
-    return EngineChoice(DUCKDB, f"{_mib(size)} of input, at least the {_mib(limit)} from which DuckDB is faster")
+    return EngineChoice(DUCKDB, wanted)
 
 
 def cpu_count() -> int:

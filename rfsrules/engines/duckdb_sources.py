@@ -8,8 +8,9 @@
   Gzip files and stdin are decompressed/spooled the same way into a temporary file.
 * CSV files and JSON array files are read by rfsrules' own readers (the Python engine's, so typing and
   line numbers are identical) and spooled as ``line<0x01>json`` rows.
-* Parquet files, pandas/Polars/Arrow tables and DuckDB relations are read by DuckDB; each row becomes
-  ``to_json(row)`` with its 1-based position as line number. Other iterables are in-memory records.
+* Parquet files are read by DuckDB, each row as ``to_json(row)``; pandas/Polars/Arrow tables and DuckDB
+  relations too, each row as the JSON text of :func:`rfsrules.io.frames_sql.row_json_sql` (the record the
+  Python engine reads from it); the 1-based position is the line number. Other iterables are in-memory records.
 """
 
 from __future__ import annotations
@@ -168,16 +169,6 @@ def copy_translated(stream, out_path: str) -> tuple[int, BaseException | None]:
     return lines, error
 
 
-def _kind_of_object(item: Any) -> str | None:
-    module = type(item).__module__ or ""
-    if "duckdb" in module and hasattr(item, "query") and hasattr(item, "columns"):
-        return "relation"
-    for prefix in ("pandas", "polars", "pyarrow"):
-        if module.startswith(prefix):
-            return prefix
-    return None
-
-
 class SourceLoader:
     """Turns the items of one ``check()`` call into :class:`ScanSource` objects (spooling where needed)."""
 
@@ -205,11 +196,13 @@ class SourceLoader:
                     stream = io.BytesIO(sys.stdin.read().encode("utf-8"))
                 return self._stdin(stream)
             return self._file(path)
-        kind = _kind_of_object(item)
-        if kind == "relation":
+        from ..io.frames import frame_kind
+
+        kind = frame_kind(item)
+        if kind == "duckdb":
             return self._relation(item)
         if kind is not None:
-            return self._frame(item)
+            return self._frame(item, kind)
         return self._records(item)
 
     # --- files --------------------------------------------------------------------------------------
@@ -301,16 +294,39 @@ class SourceLoader:
         src.sql = spooled_sql(out)
         return src
 
-    def _frame(self, frame: Any) -> ScanSource:
+    def _frame(self, frame: Any, kind: str) -> ScanSource:
+        """A pandas/Polars/Arrow table, registered with DuckDB and read natively, each row as the JSON text of
+        :func:`rfsrules.io.frames_sql.row_json_sql`; a pandas frame with columns DuckDB would type by sampling
+        (``object`` columns of dicts, lists or mixed values) is spooled from the Python row reader instead."""
+        from ..io import frames
+        from ..io.frames_sql import row_json_sql
+
+        if kind == "polars-lazy":
+            frame, kind = frame.collect(), "polars"
+        names = frames.column_names(frame, kind)
+        if not names or (kind == "pandas" and not frames.duckdb_reads_pandas(frame)):
+            return self._records(frames.frame_rows(frame))
         self.count += 1
         name = f"rfs_frame_{self.count}"
-        self.con.register(name, frame)
-        return ScanSource(None, "<memory>", sql=f"(SELECT to_json(t)::VARCHAR AS raw FROM {name} t)")
+        try:
+            self.con.register(name, frames.duckdb_view(frame, kind))
+            relation = self.con.table(name)
+            if len(relation.columns) != len(names):
+                raise ValueError("DuckDB sees other columns")
+            sql = row_json_sql(list(relation.columns), list(relation.types), name, names)
+            self.con.execute(f"SELECT count(*) FROM (SELECT raw FROM ({sql}) LIMIT 1)").fetchall()  # scannable?
+        except Exception:  # e.g. Polars Int128 or Object columns: read the rows in Python instead
+            return self._records(frames.frame_rows(frame))
+        return ScanSource(None, "<memory>", sql=f"({sql})")
 
     def _relation(self, relation: Any) -> ScanSource:
         """A DuckDB relation (of any connection) is written out once through its own connection."""
+        from ..io.frames import column_names
+        from ..io.frames_sql import row_json_sql
+
+        column_names(relation, "duckdb")
         out = self._tmp(".rel")
-        text = relation.query("rfs_rel", "SELECT to_json(rfs_rel)::VARCHAR AS raw FROM rfs_rel")
+        text = relation.query("rfs_rel", row_json_sql(list(relation.columns), list(relation.types), "rfs_rel"))
         text.write_csv(out, sep="\x01", header=False, quotechar="\x02", escapechar="\x02")
         sql = (f"read_csv({sql_string(out)}, columns={{'raw': 'VARCHAR'}}, delim='{DELIMITER}', quote='', escape='', "
                f"header=false, auto_detect=false, new_line='\\n', max_line_size=2147483647)")

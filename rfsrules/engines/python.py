@@ -1,4 +1,4 @@
-"""The Python reference engine: compiles the rule IR once and checks JSONL/JSON/CSV/stdin/in-memory sources in one pass."""
+"""The Python reference engine: compiles the rule IR once and checks files, stdin, records and tables in one pass."""
 
 from __future__ import annotations
 
@@ -228,7 +228,9 @@ class PythonEngine:
             plan.flush()
 
     def _read_records(self, src, plan: Plan, parse: _ParseTracker, counts: _Counts) -> None:
-        """In-memory records: ``line`` is the 1-based position; mappings are copied into dicts."""
+        """In-memory records: ``line`` is the 1-based position; mappings are copied into dicts. A table
+        (DataFrame, Arrow table, DuckDB relation) arrives here as its rows, converted in chunks by
+        :func:`rfsrules.io.frames.frame_rows` (see :func:`rfsrules.io.sources.resolve_sources`)."""
         from ..io.lines import not_an_object
 
         label = src.label

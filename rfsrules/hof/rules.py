@@ -160,9 +160,7 @@ class RuleApplication:
         for kind, unit in self._units:
             if kind == "callable":
                 if records is None:
-                    if not isinstance(self._records, _Source):
-                        raise TypeError("callable rules need in-memory records, not a file path")
-                    records = self._records.items()
+                    records = self._callable_records()
                 out.extend(self._run_callable(unit, records))
             elif kind == "ir":
                 ruleset = Ruleset(name="apply_rules_to", version="0", source="<apply_rules_to>", rules=unit)
@@ -176,10 +174,21 @@ class RuleApplication:
 
         if isinstance(self._records, _Source):
             data: Any = list(self._records.items())
-        else:
+        elif _is_path(self._records):
             data = os.fspath(self._records)
+        else:  # a table (DataFrame, Arrow table, DuckDB relation): every engine reads it as it is
+            data = self._records
         report = check(data, ruleset, max_examples=None, **self._options)
         return [_merge_context(v, self._context) for v in report.violations()]
+
+    def _callable_records(self) -> tuple:
+        if isinstance(self._records, _Source):
+            return self._records.items()
+        if _is_path(self._records):
+            raise TypeError("callable rules need in-memory records, not a file path")
+        from ..io.frames import frame_rows
+
+        return tuple(frame_rows(self._records))  # a table's rows, as the engines read them
 
     def _run_callable(self, rule: _CallableRule, records: tuple) -> list[Violation]:
         if self._per == "batch":
@@ -279,11 +288,14 @@ def _one_violation(item: Violation | Mapping | str, rule: _CallableRule,
 
 
 def apply_rules_to(records: Iterable[Any] | str | os.PathLike, *, record_id: str | None = None) -> RuleApplication:
-    """Start a rule application over ``records`` (an iterable of dicts; a file path only for rulesets).
+    """Start a rule application over ``records`` (an iterable of dicts, or a table: pandas/Polars DataFrame,
+    Arrow table, DuckDB relation, read row by row as ``rfsrules.check`` reads it; a file path only for rulesets).
 
     :param record_id: a dotted field whose value fills ``record_id`` on per-record violations of callable
         rules (rulesets use their own ``record_id``).
     """
-    if _is_path(records):
+    from ..io.frames import frame_kind
+
+    if _is_path(records) or frame_kind(records) is not None:
         return RuleApplication(records, record_id=record_id)
     return RuleApplication(source_of(records), record_id=record_id)

@@ -1,4 +1,4 @@
-"""Input sources: which files (or stdin, or in-memory records) make a batch, their formats, and opening them."""
+"""Input sources: which files (or stdin, in-memory records, tables) make a batch, their formats, and opening them."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ STDIN = "-"
 class Source:
     """One input of a batch.
 
-    ``kind`` is ``file``, ``stdin`` or ``records`` (an in-memory iterable of dicts). ``name`` is the path
+    ``kind`` is ``file``, ``stdin`` or ``records`` (an in-memory iterable of dicts, or the rows of a table
+    read by :func:`rfsrules.io.frames.frame_rows`). ``name`` is the path
     as given, ``<stdin>`` or ``<memory>``; ``label`` is what violations carry as ``source``
     (None for in-memory records).
     """
@@ -59,23 +60,28 @@ def is_path_like(item: Any) -> bool:
 
 
 def as_source_items(data: Any) -> list[Any]:
-    """Normalise ``check()``'s ``data`` argument into a list of source items (paths, ``-``, record iterables).
+    """Normalise ``check()``'s ``data`` argument into a list of source items (paths, ``-``, tables, record iterables).
 
-    A single path or ``-``; a list/tuple of them; or any other iterable, taken as the records of one source.
+    A single path or ``-``; a table (pandas/Polars DataFrame, Polars LazyFrame, PyArrow Table or RecordBatch,
+    DuckDB relation); a list/tuple of paths and tables; or any other iterable, taken as the records of one source.
     """
-    if is_path_like(data):
+    from .frames import ACCEPTED, frame_kind, not_a_table
+
+    if is_path_like(data) or frame_kind(data) is not None:
         return [data]
-    if isinstance(data, (list, tuple)) and data and all(is_path_like(x) for x in data):
+    if isinstance(data, (list, tuple)) and data and all(is_path_like(x) or frame_kind(x) is not None for x in data):
         return list(data)
     if isinstance(data, Mapping):
-        raise InputError("data must be a path, a list of paths, '-' or an iterable of records, not a single mapping")
+        raise InputError(f"data must be {ACCEPTED}, not a single mapping")
     if isinstance(data, (bytes, bytearray)):
-        raise InputError("data must be a path, a list of paths, '-' or an iterable of records, not bytes")
+        raise InputError(f"data must be {ACCEPTED}, not bytes")
+    described = not_a_table(data)
+    if described is not None:
+        raise InputError(f"data must be {ACCEPTED}, not {described}")
     try:
         iter(data)
     except TypeError:
-        raise InputError(f"data must be a path, a list of paths, '-' or an iterable of records, "
-                         f"not {type(data).__name__}") from None
+        raise InputError(f"data must be {ACCEPTED}, not {type(data).__name__}") from None
     return [data]
 
 
@@ -99,7 +105,10 @@ def resolve_sources(items: Iterable[Any]) -> list[Source]:
                 raise InputError(f"cannot read {path!r}: {exc.strerror or exc}") from None
             out.append(Source(name=path, kind="file", format=fmt, compressed=compressed, path=path, size=size))
         else:
-            out.append(Source(name="<memory>", kind="records", records=item))
+            from .frames import frame_kind, frame_rows
+
+            records = frame_rows(item) if frame_kind(item) is not None else item  # checks the columns now
+            out.append(Source(name="<memory>", kind="records", records=records))
     return out
 
 
