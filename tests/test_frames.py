@@ -431,3 +431,17 @@ def test_duckdb_reads_polars_without_pyarrow():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.stdout.strip() == "3 [(1, 1)]", done.stderr
+
+
+def test_table_sizes_count_towards_the_duckdb_database_choice():
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    from rfsrules.engines.duckdb_engine import _input_bytes
+
+    rows = {"id": list(range(1000)), "v": [1.5] * 1000}
+    assert _input_bytes([pa.table(rows)]) == pa.table(rows).nbytes > 0
+    assert _input_bytes([pl.DataFrame(rows)]) == pl.DataFrame(rows).estimated_size() > 0
+    assert _input_bytes([pd.DataFrame(rows)]) == 16000
+    assert _input_bytes([[{"id": 1}]]) == 0

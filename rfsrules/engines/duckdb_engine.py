@@ -122,7 +122,8 @@ class DuckDBEngine:
 
 
 def _input_bytes(items: list) -> int:
-    """Estimated uncompressed size of the file inputs (gzip counted 6x); 0 for in-memory data."""
+    """Estimated uncompressed size of the inputs: files (gzip counted 6x) and in-memory tables (their
+    own size estimate: Arrow ``nbytes``, Polars ``estimated_size()``, pandas ``memory_usage()``)."""
     total = 0
     for item in items:
         if isinstance(item, (str, os.PathLike)) and os.fspath(item) != "-":
@@ -131,7 +132,23 @@ def _input_bytes(items: list) -> int:
             except OSError:
                 continue
             total += size * (6 if os.fspath(item).lower().endswith(".gz") else 1)
+        else:
+            total += _table_bytes(item)
     return total
+
+
+def _table_bytes(table: Any) -> int:
+    """A table's in-memory size as the library estimates it; 0 when it gives none (relations, records)."""
+    try:
+        if isinstance(getattr(table, "nbytes", None), int):  # pyarrow Table / RecordBatch
+            return int(table.nbytes)
+        if callable(getattr(table, "estimated_size", None)):  # polars DataFrame
+            return int(table.estimated_size())
+        if callable(getattr(table, "memory_usage", None)):  # pandas DataFrame
+            return int(table.memory_usage(index=False).sum())
+    except Exception:  # noqa: BLE001 - an estimate only
+        return 0
+    return 0
 
 
 def _connect(duckdb, tmpdir: str, input_bytes: int = 0):
