@@ -45,7 +45,7 @@ MIN_TASK_BYTES = 1 << 20
 """Smallest byte range worth a process; smaller batches run in one process."""
 STREAM_KEYS = 65536
 """New ``unique`` keys a worker collects before sending them to the parent."""
-FIRST_WEIGHT_WITH_KEYS = 0.85
+FIRST_WEIGHT_WITH_KEYS = 0.9
 """Size of the parent's range relative to a worker's when ``unique`` keys are merged (measured on the
 benchmark, see docs/performance.md: the parent's lookups of the workers' keys then overlap their reading)."""
 _SCAN = 1 << 16
@@ -141,6 +141,7 @@ def run_parallel(engine, ruleset, sources: list, options, plan, parse, counts) -
     blob = None
     if method == "fork":
         _WORKER["payload"] = payload
+        _WORKER["plan"] = plan  # nothing read yet: a forked worker's first task starts from this copy
     else:
         try:
             blob = pickle.dumps(payload)
@@ -159,6 +160,7 @@ def run_parallel(engine, ruleset, sources: list, options, plan, parse, counts) -
             connections.append(mine)
             processes.append(process)
         _WORKER.pop("payload", None)
+        _WORKER.pop("plan", None)
         _check_first_range(engine, tasks[0], sources, options, plan, parse, counts)
         lines_before = {tasks[0].source: sources[tasks[0].source].lines_read}
         merger = _Merger(plan, parse, counts, options, sources)
@@ -189,6 +191,7 @@ def run_parallel(engine, ruleset, sources: list, options, plan, parse, counts) -
                 break
     finally:
         _WORKER.pop("payload", None)
+        _WORKER.pop("plan", None)
         for connection in connections:
             connection.close()
         for process in processes:
@@ -245,7 +248,10 @@ def _work(index: int, connection=None, state: dict | None = None) -> dict:
     task = tasks[index]
     src = replace(sources[task.source])
     engine = PythonEngine(registry)
-    plan = engine.compile(ruleset, CompileContext(ref_time=options.ref_time, options={"engine": engine.name}), options)
+    plan = _WORKER.pop("plan", None)  # the parent's fresh plan, inherited by fork (saves compiling it again)
+    if plan is None:
+        plan = engine.compile(ruleset, CompileContext(ref_time=options.ref_time, options={"engine": engine.name}),
+                              options)
     collector = plan.collector
     collector.deferred = True
     if plan.uniques:
@@ -268,10 +274,9 @@ def _work(index: int, connection=None, state: dict | None = None) -> dict:
             seen = unique.seen
             new = len(seen) - sent[ri]
             if new >= STREAM_KEYS or ((final or backlog) and new):
-                items = list(islice(reversed(seen.items()), new))
-                items.reverse()
-                keys = _pack_keys([key for key, _ in items])
-                connection.send(("keys", (ri, keys, array("q", [line for _, line in items]))))
+                done = sent[ri]  # keys are only ever added: the new ones are the last, in order
+                keys = _pack_keys(list(islice(seen, done, None)))
+                connection.send(("keys", (ri, keys, array("q", islice(seen.values(), done, None)))))
                 sent[ri] = len(seen)
 
     collector.begin_source(src.label)
