@@ -69,7 +69,7 @@ def test_large_files_go_to_duckdb_when_it_can_run_every_rule(big, monkeypatch):
     monkeypatch.setattr(auto, "duckdb_installed", lambda: True)
     choice = auto.choose_engine([big], RULESET, _engines(), None)
     assert choice.engine == "duckdb"
-    assert choice.reason.endswith("of input, at least the 0.0 MiB from which DuckDB is faster")
+    assert choice.reason.endswith("of input, at least the 0.0 MiB from which DuckDB runs files")
     refused = auto.choose_engine([big], RULESET, _engines(refuse=["x", "y"]), None)
     assert refused == auto.EngineChoice("python", "DuckDB cannot run every rule: rule 'x' needs Python (and 1 more)")
     assert auto.choose_engine([big], RULESET, {"python": None}, None) == auto.EngineChoice(
@@ -133,7 +133,7 @@ def test_cli_shows_the_engine_in_every_format(big, fake_duckdb_manager, tmp_path
     text = runner.invoke(app, base)
     assert "(engine duckdb)" in text.stdout
     data = json.loads(runner.invoke(app, base + ["-f", "json"]).stdout)
-    assert data["summary"]["engine"] == "duckdb" and "DuckDB is faster" in data["summary"]["engine_reason"]
+    assert data["summary"]["engine"] == "duckdb" and "DuckDB runs files" in data["summary"]["engine_reason"]
     assert "| Engine | duckdb |" in runner.invoke(app, base + ["-f", "markdown"]).stdout
     assert 'value="duckdb"' in runner.invoke(app, base + ["-f", "junit"]).stdout
     python = runner.invoke(app, base + ["-e", "python", "-j", "2"])

@@ -20,15 +20,17 @@ from typing import Any, Iterable
 AUTO = "auto"
 DUCKDB = "duckdb"
 PYTHON = "python"
-DUCKDB_MIN_BYTES = 100 * 1024 * 1024
-"""Total input size from which DuckDB is faster than the Python engine using every CPU (about 650,000
-seed-like events on the 2-CPU development machine; see docs/performance.md)."""
+DUCKDB_MIN_BYTES = 512 * 1024 * 1024
+"""Total input size from which DuckDB runs file inputs (about 3.4 million seed-like events). Below it the
+Python engine with every CPU is as fast or faster on the 2-CPU development machine; above it both are about
+as fast, and DuckDB keeps memory bounded where the Python engine's ``unique`` keys grow (674 MiB at 3M,
+2.1 GiB at 10M records; see docs/performance.md)."""
 ENV_MIN_BYTES = "RFSRULES_AUTO_DUCKDB_MIN_BYTES"
 DUCKDB_MIN_ROWS = 30_000
 """Rows of in-memory tables from which DuckDB is faster than the Python engine (which converts each row to a
 dict), measured on the 2-CPU development machine (see docs/engines.md)."""
 ENV_MIN_ROWS = "RFSRULES_AUTO_DUCKDB_MIN_ROWS"
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 """Plain JSON Lines input from which the Python engine uses every CPU when ``--jobs`` is not given."""
 _PARQUET = (".parquet", ".pq")
 
@@ -118,11 +120,11 @@ def choose_engine(items: Iterable[Any], ruleset: Any, engines: dict, registry: A
     elif tables and rows >= min_rows:
         wanted = f"{rows:,} table rows, at least the {min_rows:,} from which DuckDB is faster"
     elif paths and size >= limit:
-        wanted = f"{_mib(size)} of input, at least the {_mib(limit)} from which DuckDB is faster"
+        wanted = f"{_mib(size)} of input, at least the {_mib(limit)} from which DuckDB runs files"
     elif tables:
         return EngineChoice(PYTHON, f"{rows:,} table rows, below the {min_rows:,} from which DuckDB is faster")
     else:
-        return EngineChoice(PYTHON, f"{_mib(size)} of input, below the {_mib(limit)} from which DuckDB is faster")
+        return EngineChoice(PYTHON, f"{_mib(size)} of input, below the {_mib(limit)} from which DuckDB runs files")
     if DUCKDB not in engines:
         return EngineChoice(PYTHON, "the duckdb engine is not registered")
     if not duckdb_installed():

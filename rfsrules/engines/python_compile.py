@@ -280,13 +280,15 @@ class Plan:
     def set_sources(self, labels: list) -> None:
         """The labels of a batch's sources, by index, for messages naming where a key was first seen."""
         for _ri, unique in self.uniques:
-            unique.labels = list(labels)
+            if hasattr(unique, "labels"):  # the built-in Unique (a stand-in may be any record test)
+                unique.labels = list(labels)
 
     def begin_source(self, label: str | None, index: int) -> None:
         """Source ``index`` of the batch starts: line numbers restart, unique keys are marked with it."""
         self.collector.begin_source(label)
         for _ri, unique in self.uniques:
-            unique.begin_source(index)
+            if hasattr(unique, "begin_source"):
+                unique.begin_source(index)
 
     def judge_fast_path(self) -> None:
         """Drop the typed pre-decoder when it refuses most lines (records with fields the rules do not name,
