@@ -269,3 +269,40 @@ def test_same_report_with_and_without_the_typed_decoder(tmp_path_factory, monkey
     path.write_bytes(b"\n".join(lines) + b"\n")
     fast_on, fast_off = both(path, text, monkeypatch)
     assert fast_on == fast_off
+
+
+def test_plugin_value_checks_give_the_same_report(tmp_path, monkeypatch):
+    """Plugin value checks (called directly, never cached) behave alike with and without the decoder."""
+    from rfsrules.plugins.manager import get_plugin_manager
+
+    registry = get_plugin_manager().checks
+    if "geo.latitude" not in registry or "pii.email_masked" not in registry:
+        pytest.skip("the rfsrules-geo and rfsrules-pii packages are not installed")
+    text = HEADER + """\
+fields:
+  id: {type: string, required: true, unique: true}
+  lat: {type: number}
+  note: {type: string}
+rules:
+  - {id: lat-ok, check: geo.latitude, field: lat}
+  - {id: no-email, check: pii.email_masked, field: note}
+"""
+    rs = load_ruleset_text(text, registry=registry, env={})
+    lines = [{"id": "a_1", "lat": 45.5, "note": "fine"}, {"id": "a_2", "lat": 91, "note": "x"},
+             {"id": "a_3", "lat": -12, "note": "mail jane.doe@corp.example now"}, {"id": "a_1", "lat": 0},
+             {"id": "a_4", "lat": 1e308, "note": None}, {"id": "a_5", "note": "j***@corp.example"}]
+    path = tmp_path / "b.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    monkeypatch.setattr(sys, "getrecursionlimit", lambda: 1000)
+    plan = compile_rules(rs.rules, registry, CompileContext(ref_time=REF), max_examples=5, context={},
+                         record_id=rs.record_id)
+    assert plan.fast is not None
+    outcomes = []
+    for typed in (True, False):
+        monkeypatch.setattr(PythonEngine, "typed_decoder", typed)
+        outcomes.append(outcome(check(str(path), rs, engine="python", ref_time=REF, measure_resources=False,
+                                      max_examples=None, registry=registry)))
+    assert outcomes[0] == outcomes[1]
+    rules = {r[0]: r for r in outcomes[0]["rules"]}
+    assert (rules["lat-ok"][2], rules["no-email"][2], rules["id.unique"][2]) == (2, 1, 1)
+    assert rules["no-email"][5][0][2] == '"[redacted]"'
