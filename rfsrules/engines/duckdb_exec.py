@@ -176,7 +176,7 @@ class PythonRules:
                 from .python_compile import compile_rules
 
                 compiled = compile_rules(self.ruleset_rules, self.registry, self.ctx, max_examples=0, context={},
-                                         record_id=None)
+                                         record_id=None, typed_decoder=False)
                 for group in compiled.groups:
                     order = {text: n for n, text in enumerate(group.sections)}
                     for ri in group.rule_indexes:
