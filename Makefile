@@ -11,7 +11,7 @@ $(STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,duckdb]'
-	for p in plugins/*/; do [ -f $$p/pyproject.toml ] && $(PY) -m pip install -q -e $$p || true; done
+	for p in plugins/*/; do if [ -f $$p/pyproject.toml ]; then $(PY) -m pip install -q -e $$p || exit 1; fi; done
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
