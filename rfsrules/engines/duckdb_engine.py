@@ -28,12 +28,10 @@ from typing import Any, Iterable
 from ..checks.spec import CheckRegistry, CompileContext
 from ..errors import InputError, UsageError
 from ..io.lines import Malformed
-from ..paths import MISSING
-from ..quality import compute_breaches, compute_quality
-from ..report import Report, Summary
+from ..report import Report
 from ..results import PARSE_RULE_ID, RuleResult, Violation
 from ..ruleset.model import Ruleset
-from .api import EngineSpec, RunOptions
+from .api import RunOptions
 from .duckdb_exec import (
     POS_SHIFT, PythonRules, RuleErrors, SourceState, batch_values, count_all, create_view, decide_rows,
     fetch_rows, find_duplicates, malformed_of, parse_record, reject_failure, rescan_raw, scan_source,
@@ -401,45 +399,21 @@ class _ReportBuilder:
 
     def _report(self, parse: RuleResult, results: list[RuleResult], counts, records_total: int,
                 records_malformed: int, started: float) -> Report:
-        from .python import PythonEngine, _rule_result, peak_memory_bytes
+        from .python import PythonEngine, _rule_result
+        from .reporting import assemble_report
 
         options, ruleset = self.options, self.ruleset
         ctx = CompileContext(ref_time=options.ref_time, options={"engine": ENGINE_NAME})
         # metadata rules check one mapping: the Python engine runs them (same code, same results)
         meta_plan, metadata_valid = PythonEngine(self.registry)._run_metadata(ruleset, ctx, options)
-        meta_results = [_rule_result(st) for st in meta_plan.states]
         measured = {r.dimension for r in self.plan.rules
                     if r.rule.enabled and r.level in ("value", "record") and r.dimension}
-        quality = compute_quality(records_total=records_total, records_malformed=records_malformed,
-                                  failed_by_dimension=counts.failed_by_dimension, measured=measured,
-                                  config=ruleset.quality)
-        records_failed = counts.records_failed + records_malformed
-        error_rate = records_failed / records_total if records_total else 0.0
-        completion_rate = None
-        if options.metadata is not None:
-            expected = options.metadata.get(ruleset.completion.expected_field, MISSING)
-            if isinstance(expected, (int, float)) and not isinstance(expected, bool) and expected > 0:
-                completion_rate = records_total / expected
-        duration = time.perf_counter() - started
-        memory = peak_memory_bytes() if options.measure_resources else None
-        breaches = compute_breaches(
-            quality=quality, error_rate=error_rate, thresholds=ruleset.thresholds,
-            processing_time=duration if options.measure_resources else None, memory_usage=memory,
-            completion_rate=completion_rate, completion_min=ruleset.completion.min,
-            completion_severity=ruleset.completion.severity)
-        rules = [parse] + results
-        everything = rules + meta_results
-        summary = Summary(
-            records_total=records_total, records_checked=counts.checked, records_malformed=records_malformed,
-            records_failed=records_failed, violations_total=sum(r.violations for r in everything),
-            failures_total=sum(r.failures for r in everything), quality=quality, error_rate=error_rate,
-            completion_rate=completion_rate, metadata_valid=metadata_valid, breaches=breaches,
-            engine=ENGINE_NAME, duration_seconds=duration, peak_memory_bytes=memory,
-            ref_time=options.ref_time.isoformat(), sources=[s.source.name for s in self.states])
-        report = Report(ruleset_name=ruleset.name, ruleset_version=ruleset.version, summary=summary, rules=rules,
-                        metadata_rules=meta_results, context=dict(options.context or {}))
-        report.gate(options.fail_on)
-        return report
+        return assemble_report(
+            ruleset, options, engine=ENGINE_NAME, rules=[parse] + results,
+            metadata_rules=[_rule_result(st) for st in meta_plan.states], records_total=records_total,
+            records_checked=counts.checked, records_malformed=records_malformed, checked_failed=counts.records_failed,
+            failed_by_dimension=counts.failed_by_dimension, measured=measured, metadata_valid=metadata_valid,
+            duration=time.perf_counter() - started, sources=[s.source.name for s in self.states])
 
 
 def _set_path(record: dict, segments: tuple, value: Any) -> None:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any, Iterable, Mapping
 
 from ..checks.spec import CheckRegistry, CompileContext
-from ..paths import MISSING
 from ..plugins.hookspecs import hookimpl
-from ..quality import compute_breaches, compute_quality
-from ..report import Report, Summary
+from ..report import Report
 from ..results import PARSE_RULE_ID, RuleResult, Violation
 from ..ruleset.model import Ruleset
 from .api import EngineSpec, RunOptions
 from .python_compile import Collector, Plan, RuleState, compile_rules
+from .reporting import assemble_report
 
 PARSE_SEVERITY = "critical"
 PARSE_DIMENSION = "consistency"
@@ -316,61 +314,18 @@ def _rule_result(st: RuleState) -> RuleResult:
                       description=rule.description, error_count=st.error_count)
 
 
-def peak_memory_bytes() -> int | None:
-    """Peak resident set size of this process, in bytes (None when it cannot be measured)."""
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return int(peak if sys.platform == "darwin" else peak * 1024)
-    except (ImportError, OSError):
-        try:
-            import psutil
-
-            return int(psutil.Process().memory_info().rss)
-        except Exception:
-            return None
-
-
 def _build_report(ruleset: Ruleset, options: RunOptions, plan: Plan, meta_plan: Plan, parse: _ParseTracker,
                   sources, records_total: int, records_checked: int, metadata_valid: bool | None,
                   duration: float, extra_peak: int = 0) -> Report:
     collector = plan.collector
-    records_malformed = parse.count
     measured = {st.dimension for st in plan.states
                 if st.rule.enabled and st.level in ("value", "record") and st.dimension}
-    quality = compute_quality(records_total=records_total, records_malformed=records_malformed,
-                              failed_by_dimension=collector.failed_by_dimension, measured=measured,
-                              config=ruleset.quality)
-    records_failed = collector.records_failed + records_malformed
-    error_rate = records_failed / records_total if records_total else 0.0
-    completion_rate = None
-    if options.metadata is not None:
-        expected = options.metadata.get(ruleset.completion.expected_field, MISSING)
-        if isinstance(expected, (int, float)) and not isinstance(expected, bool) and expected > 0:
-            completion_rate = records_total / expected
-    memory = peak_memory_bytes() if options.measure_resources else None
-    if memory is not None:
-        memory += extra_peak
-    breaches = compute_breaches(
-        quality=quality, error_rate=error_rate, thresholds=ruleset.thresholds,
-        processing_time=duration if options.measure_resources else None, memory_usage=memory,
-        completion_rate=completion_rate, completion_min=ruleset.completion.min,
-        completion_severity=ruleset.completion.severity)
-    rules = [parse.result()] + [_rule_result(st) for st in plan.states]
-    metadata_rules = [_rule_result(st) for st in meta_plan.states]
-    everything = rules + metadata_rules
-    summary = Summary(
-        records_total=records_total, records_checked=records_checked, records_malformed=records_malformed,
-        records_failed=records_failed, violations_total=sum(r.violations for r in everything),
-        failures_total=sum(r.failures for r in everything), quality=quality, error_rate=error_rate,
-        completion_rate=completion_rate, metadata_valid=metadata_valid, breaches=breaches,
-        engine=PythonEngine.name, duration_seconds=duration, peak_memory_bytes=memory,
-        ref_time=options.ref_time.isoformat(), sources=[s.name for s in sources])
-    report = Report(ruleset_name=ruleset.name, ruleset_version=ruleset.version, summary=summary, rules=rules,
-                    metadata_rules=metadata_rules, context=dict(options.context or {}))
-    report.gate(options.fail_on)
-    return report
+    return assemble_report(
+        ruleset, options, engine=PythonEngine.name, rules=[parse.result()] + [_rule_result(st) for st in plan.states],
+        metadata_rules=[_rule_result(st) for st in meta_plan.states], records_total=records_total,
+        records_checked=records_checked, records_malformed=parse.count, checked_failed=collector.records_failed,
+        failed_by_dimension=collector.failed_by_dimension, measured=measured, metadata_valid=metadata_valid,
+        duration=duration, sources=[s.name for s in sources], extra_memory=extra_peak)
 
 
 @hookimpl
