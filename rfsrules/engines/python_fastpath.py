@@ -63,11 +63,10 @@ class FastField:
 
 @dataclass
 class FastShape:
-    """The typed tree of a ruleset: top-level fields, the decoder, and the sections in tree order."""
+    """The typed tree of a ruleset: its top-level fields and the decoder of a line."""
 
     root: dict
     decode: Any
-    fields: list  # (FastField, parent FastField | None) for every field with a section, parents first
 
 
 def shape_of(groups, states) -> FastShape | None:
@@ -80,7 +79,6 @@ def shape_of(groups, states) -> FastShape | None:
         return None
     root: dict[str, FastField] = {}
     counter = [0]
-    with_sections: list = []
     for group in groups:
         if group.where is not None or group.record_tests:
             return None
@@ -101,21 +99,18 @@ def shape_of(groups, states) -> FastShape | None:
             if node.section is not None:
                 return None  # one section per path (a single group)
             node.section = sec
-            if not _type_fields(node, sec, states):
-                return None
-            with_sections.append(node)
+            _type_fields(node, sec, states)
     if not root:
         return None
     try:
         top = _struct(msgspec, root, counter)
     except (TypeError, ValueError):  # a combination msgspec cannot express: no fast path
         return None
-    ordered = [(node, parent) for node, parent in _walk(root, None) if node.section is not None]
-    return FastShape(root, msgspec.json.Decoder(top).decode, ordered)
+    return FastShape(root, msgspec.json.Decoder(top).decode)
 
 
-def _type_fields(node: FastField, sec, states) -> bool:
-    """Set the node's classes and presence from its section; False when the fast path cannot hold it."""
+def _type_fields(node: FastField, sec, states) -> None:
+    """Set the node's classes and presence from its section's ``type`` and presence rules."""
     classes = set(ALL_CLASSES)
     for test in sec.value_tests:
         fast = test.fast
@@ -138,7 +133,6 @@ def _type_fields(node: FastField, sec, states) -> bool:
     else:
         classes.add(type(None))
     node.classes = tuple(c for c in ALL_CLASSES if c in classes)
-    return True
 
 
 def _struct(msgspec, fields: dict, counter) -> Any:
