@@ -181,3 +181,48 @@ def test_statistics_of_a_split_batch_are_identical_to_one_pass(values, data):
         for part in parts[1:]:
             merged.merge(part)
         assert repr(merged.value()) == repr(whole.value()), stat
+
+
+FIELD_RULESET = """
+rfsrules: 1
+name: par-fields
+version: 1.0.0
+record_id: id
+fields:
+  id: {type: string, required: true, unique: true, pattern: '^e_\\d+$'}
+  n: {type: integer, min: 0, max: 50}
+  ts: {type: timestamp, max_age: 1h}
+  tag: {in: [a, b]}
+  k: {type: integer}
+rules:
+  - {id: n-mean, check: statistic, field: n, stat: mean, min: 20}
+  - {id: tag-nulls, check: null_rate, field: tag, max: 0.1}
+  - {id: rows, check: row_count, min: 3}
+"""
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=LINES, more=LINES, jobs=st.integers(2, 4))
+def test_jobs_with_the_typed_decoder_equal_one_process(tmp_path_factory, tiny_ranges, monkeypatch, rows, more, jobs):
+    """A ruleset of field rules runs the typed pre-decoder in every process; the merge must not notice."""
+    import sys
+
+    from rfsrules.checks.spec import CompileContext
+    from rfsrules.engines.python_compile import compile_rules
+
+    monkeypatch.setattr(sys, "getrecursionlimit", lambda: 1000)  # hypothesis raises it (see python_fastpath)
+    ruleset = load_ruleset_text(FIELD_RULESET)
+    plan = compile_rules(ruleset.rules, parallel_registry(), CompileContext(ref_time=REF), max_examples=3,
+                         context={}, record_id=ruleset.record_id)
+    assert plan.fast is not None
+    folder = tmp_path_factory.mktemp("parf")
+    files = [_write(folder / "a.jsonl", rows), _write(folder / "b.jsonl", more)]
+    assert plan.fast.decode(_line("ok", 1, 2, 3).encode()) is not None  # the records are the decoder's kind
+    single = _report(files, ruleset, max_examples=3)
+    assert _report(files, ruleset, max_examples=3, jobs=jobs) == single
+
+
+def parallel_registry():
+    from rfsrules.plugins.manager import default_registry
+
+    return default_registry()
