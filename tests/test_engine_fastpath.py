@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import sys
 import tokenize
 from datetime import datetime, timezone
 
@@ -64,8 +63,6 @@ def outcome(report) -> dict:
 def both(path, text: str, monkeypatch, **kw) -> tuple[dict, dict]:
     """The outcomes of the Python engine with and without the typed decoder (which must be used)."""
     rs = ruleset(text)
-    # hypothesis raises the recursion limit, which turns the typed decoder off (see python_fastpath)
-    monkeypatch.setattr(sys, "getrecursionlimit", lambda: 1000)
     assert plan_of(text).fast is not None or not rs.rules
     out = []
     for typed in (True, False):
@@ -293,7 +290,6 @@ rules:
              {"id": "a_4", "lat": 1e308, "note": None}, {"id": "a_5", "note": "j***@corp.example"}]
     path = tmp_path / "b.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in lines))
-    monkeypatch.setattr(sys, "getrecursionlimit", lambda: 1000)
     plan = compile_rules(rs.rules, registry, CompileContext(ref_time=REF), max_examples=5, context={},
                          record_id=rs.record_id)
     assert plan.fast is not None
@@ -306,3 +302,23 @@ rules:
     rules = {r[0]: r for r in outcomes[0]["rules"]}
     assert (rules["lat-ok"][2], rules["no-email"][2], rules["id.unique"][2]) == (2, 1, 1)
     assert rules["no-email"][5][0][2] == '"[redacted]"'
+
+
+@pytest.mark.parametrize("depth", [1022, 1023, 1024, 1100])
+def test_deep_nesting_in_a_field_that_may_hold_arrays(tmp_path, monkeypatch, depth):
+    """orjson refuses more than 1024 levels; msgspec's limit depends on the Python version, so lines with
+    more openings than MAX_OPENINGS never reach it when a field may hold containers."""
+    from rfsrules.engines.python_fastpath import MAX_OPENINGS
+
+    text = HEADER + "fields:\n  id: {type: string, required: true}\n  tags: {type: array}\n"
+    plan = plan_of(text)
+    assert plan.fast.containers and "OPENS" in plan.source
+    assert not plan_of(HEADER + "fields:\n  id: {type: string}\n  n: {type: integer}\n").fast.containers
+    nested = "[" * depth + "]" * depth
+    path = tmp_path / "b.jsonl"
+    path.write_text('{"id": "a", "tags": [1]}\n{"id": "b", "tags": ' + nested + '}\n{"id": "c", "tags": [[]]}\n')
+    fast_on, fast_off = both(path, text, monkeypatch)
+    assert fast_on == fast_off
+    malformed = fast_on["counts"][2]
+    assert malformed == (1 if depth >= 1024 else 0)
+    assert depth + 1 > MAX_OPENINGS  # such lines take the ordinary path whatever msgspec would do

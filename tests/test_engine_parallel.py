@@ -203,14 +203,11 @@ rules:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=LINES, more=LINES, jobs=st.integers(2, 4))
-def test_jobs_with_the_typed_decoder_equal_one_process(tmp_path_factory, tiny_ranges, monkeypatch, rows, more, jobs):
+def test_jobs_with_the_typed_decoder_equal_one_process(tmp_path_factory, tiny_ranges, rows, more, jobs):
     """A ruleset of field rules runs the typed pre-decoder in every process; the merge must not notice."""
-    import sys
-
     from rfsrules.checks.spec import CompileContext
     from rfsrules.engines.python_compile import compile_rules
 
-    monkeypatch.setattr(sys, "getrecursionlimit", lambda: 1000)  # hypothesis raises it (see python_fastpath)
     ruleset = load_ruleset_text(FIELD_RULESET)
     plan = compile_rules(ruleset.rules, parallel_registry(), CompileContext(ref_time=REF), max_examples=3,
                          context={}, record_id=ruleset.record_id)

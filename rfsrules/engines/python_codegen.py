@@ -100,7 +100,9 @@ def generate(groups, collector, on_cache_full: Callable, *, digit_scan: bool, ex
 
         fast_lines = python_fastpath.emit(gen, fast)
         gen.names.ns.update({"fdec": fast.decode, "fmiss": fast_misses if fast_misses is not None else [0],
-                             "ONE": (None,)})
+                             "ONE": (None,), "OPENS": python_fastpath.MAX_OPENINGS, "LBRACKET": b"[",
+                             "LBRACE": b"{"})
+        gen.fast_containers = fast.containers
     return gen.finish(digit_scan, exact_loads, fast_lines)
 
 
@@ -121,6 +123,7 @@ class _Generator:
         self.phase_a: list[tuple[str, bool]] = []  # (line, only in the block variant)
         self.phase_b: list[str] = []
         self.multi_source = False  # first lines of unique keys carry the source (several sources)
+        self.fast_containers = False  # the typed decoder has fields that may hold objects or arrays
 
     def bind(self, prefix: str, obj: Any) -> str:
         return self.names.bind(prefix, obj)
@@ -377,8 +380,12 @@ class _Generator:
 
         body = ["    for raw in block:", "        line += 1"]
         if fast_lines is not None:
-            body += ["        try:", "            s = fdec(raw)", "        except Exception:", "            fmiss[0] += 1",
-                     "            s = None", "        if s is not None:", "            for _ in ONE:"]
+            decode = ["        try:", "            s = fdec(raw)", "        except Exception:", "            fmiss[0] += 1",
+                      "            s = None"]
+            if self.fast_containers:  # a line cannot nest deeper than it has openings (see python_fastpath)
+                decode = ["        if raw.count(LBRACKET) + raw.count(LBRACE) > OPENS:", "            s = None",
+                          "        else:"] + ["    " + line for line in decode]
+            body += decode + ["        if s is not None:", "            for _ in ONE:"]
             body += [" " * 16 + line for line in fast_lines] + ["                pass"]
             body += ["            else:", "                continue"]
         body += ["        try:", "            rec = loads(raw)",

@@ -15,15 +15,17 @@ therefore only ever skips work for records that pass every rule; it has no side 
 it hands over (``unique`` keys are probed before any is stored).
 
 Soundness rests on: msgspec rejecting every line orjson rejects once no field is skipped (invalid
-UTF-8, lone surrogates, numbers overflowing a double, control characters, trailing data; nesting
-deeper than orjson's 1024 levels fails on Python's recursion limit first, hence the limit guard), both
+UTF-8, lone surrogates, numbers overflowing a double, control characters, trailing data), both
 keeping the last of duplicate keys, and msgspec's exact integers equalling the engine's exact re-parse
-of huge integers. ``tests/test_engine_fastpath.py`` compares the engine with the fast path on and off.
+of huge integers. Nesting is the exception: orjson refuses more than 1024 levels, msgspec's limit
+depends on the Python version (3.11 stops near 1000, 3.12 and later go deeper). The structs themselves
+nest only as deep as the rules' paths, so where a field may hold objects or arrays (``type: object``
+or ``array`` without sub-fields, or no type rule) the generated code sends a line with more than
+:data:`MAX_OPENINGS` opening brackets - the most it could nest - down the ordinary path. ``tests/test_engine_fastpath.py`` compares the engine with the fast path on and off.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -36,8 +38,9 @@ TYPE_CLASSES = {
     "null": (type(None),),
 }
 ALL_CLASSES = (str, int, float, bool, dict, list, type(None))
-MAX_RECURSION = 1000
-"""Above this recursion limit msgspec could accept nesting orjson refuses (1024 levels): no fast path."""
+MAX_OPENINGS = 1000
+"""Lines with more ``[`` and ``{`` bytes than this skip the typed decoder when a field may hold containers
+(a line cannot nest deeper than it has openings; orjson refuses more than 1024 levels)."""
 
 
 @dataclass
@@ -63,16 +66,16 @@ class FastField:
 
 @dataclass
 class FastShape:
-    """The typed tree of a ruleset: its top-level fields and the decoder of a line."""
+    """The typed tree of a ruleset: its top-level fields, the decoder of a line, and whether a field may
+    hold objects or arrays (then deeply nested lines are left to the ordinary path, see the module doc)."""
 
     root: dict
     decode: Any
+    containers: bool = False
 
 
 def shape_of(groups, states) -> FastShape | None:
     """The typed decoder for ``groups`` (compiled rule groups), or None when some rule needs the full path."""
-    if sys.getrecursionlimit() > MAX_RECURSION:
-        return None
     try:
         import msgspec
     except ImportError:  # an optional speed-up: the ordinary path is complete without it
@@ -106,7 +109,9 @@ def shape_of(groups, states) -> FastShape | None:
         top = _struct(msgspec, root, counter)
     except (TypeError, ValueError):  # a combination msgspec cannot express: no fast path
         return None
-    return FastShape(root, msgspec.json.Decoder(top).decode)
+    containers = any(not node.children and (dict in node.classes or list in node.classes or not node.enforced)
+                     for node, _parent in _walk(root, None))
+    return FastShape(root, msgspec.json.Decoder(top).decode, containers)
 
 
 def _type_fields(node: FastField, sec, states) -> None:
