@@ -29,6 +29,10 @@ _EXCERPT_CHARS = 80
 _FLOAT_MAX = sys.float_info.max
 # a JSON string (skipped) or a JSON number, to locate the number the parser refused
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?')
+MAX_DEPTH = 1024
+"""Deepest nesting of a record (the record itself is level 1): orjson's limit, made the rule for every
+engine and Python version (the standard library's own limit follows the interpreter's recursion limits)."""
+_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 _INTEGER_TEXT = re.compile(r"-?\d+").fullmatch
 
@@ -133,6 +137,22 @@ def not_an_object(value: Any, raw: bytes | str | None = None) -> Malformed:
     return Malformed(Reason.NOT_AN_OBJECT.value, f"not a JSON object (got {json_type_name(value)})", text)
 
 
+def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON text nests deeper than ``limit`` levels (brackets inside strings do not count)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for match in _NESTING.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in "]}":
+            depth -= 1
+    return False
+
+
 def decode_json_line(raw: bytes, max_line_bytes: int) -> Any:
     """Decode one line exactly; the slow path taken when the fast parser rejected it.
 
@@ -149,6 +169,9 @@ def decode_json_line(raw: bytes, max_line_bytes: int) -> Any:
         return Malformed(Reason.INVALID_ENCODING.value, f"invalid UTF-8 at byte {exc.start + 1}", excerpt(raw))
     if text.startswith("\ufeff"):
         text = text[1:]
+    if too_deep(text):
+        return Malformed(Reason.MALFORMED_JSON.value, f"invalid JSON: nesting deeper than {MAX_DEPTH} levels",
+                         excerpt(raw))
     try:
         return exact_loads(text)
     except json.JSONDecodeError as exc:
