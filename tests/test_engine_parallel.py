@@ -157,7 +157,11 @@ def test_spawned_workers_give_the_same_report(tmp_path, tiny_ranges, monkeypatch
     ruleset = load_ruleset_text(RULESET)
     single = _report(path, ruleset)
     monkeypatch.setenv("RFSRULES_MP_START", "spawn")
+    started = []
+    real_context = parallel.multiprocessing.get_context
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", lambda m=None: started.append(m) or real_context(m))
     assert _report(path, ruleset, jobs=2) == single
+    assert started == ["spawn"]  # the ruleset and the registry (plugins included) pickled: workers really ran
 
 
 @given(st.lists(st.one_of(st.integers(-10 ** 6, 10 ** 6), st.floats(-1e12, 1e12, allow_nan=False), st.just(10 ** 400)),
@@ -223,3 +227,29 @@ def parallel_registry():
     from rfsrules.plugins.manager import default_registry
 
     return default_registry()
+
+
+def test_a_multi_threaded_process_spawns_its_workers(tmp_path, tiny_ranges, monkeypatch):
+    """Forking a process with other threads may deadlock the child: such a process spawns instead."""
+    import threading
+
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        assert parallel._single_threaded() is False
+    finally:
+        release.set()
+        worker.join()
+
+    methods = []
+    real_context = parallel.multiprocessing.get_context
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", lambda m=None: methods.append(m) or real_context(m))
+    monkeypatch.delenv("RFSRULES_MP_START", raising=False)
+    path = _write(tmp_path / "t.jsonl", [("ok", i, i) for i in range(30)])
+    ruleset = load_ruleset_text(FIELD_RULESET)
+    single = _report(path, ruleset)
+    for threads_alone in (True, False):  # pytest's process may run DuckDB's threads: decide it here
+        monkeypatch.setattr(parallel, "_single_threaded", lambda alone=threads_alone: alone)
+        assert _report(path, ruleset, jobs=2) == single
+    assert methods == ["fork", "spawn"]

@@ -27,6 +27,8 @@ ruleset cannot be pickled runs in one process).
 
 from __future__ import annotations
 
+import copyreg
+import io
 import multiprocessing
 import os
 import pickle
@@ -35,6 +37,7 @@ import traceback
 from array import array
 from dataclasses import dataclass, replace
 from itertools import compress, count, islice
+from types import MappingProxyType
 from typing import Any
 
 from ..checks.builtin.records import SOURCE_SHIFT
@@ -135,7 +138,8 @@ def run_parallel(engine, ruleset, sources: list, options, plan, parse, counts) -
     if tasks is None:
         return False
     worker_options = replace(options, progress=None)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
+    forkable = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+    method = "fork" if forkable and _single_threaded() else "spawn"
     method = os.environ.get("RFSRULES_MP_START") or method
     payload = (engine.registry, ruleset, worker_options, sources, tasks)
     blob = None
@@ -144,7 +148,7 @@ def run_parallel(engine, ruleset, sources: list, options, plan, parse, counts) -
         _WORKER["plan"] = plan  # nothing read yet: a forked worker's first task starts from this copy
     else:
         try:
-            blob = pickle.dumps(payload)
+            blob = _dumps(payload)
         except Exception:
             return False
     context = multiprocessing.get_context(method)
@@ -200,6 +204,31 @@ def run_parallel(engine, ruleset, sources: list, options, plan, parse, counts) -
                 process.terminate()
     plan.flush()
     return True
+
+
+def _dumps(payload: Any) -> bytes:
+    """Pickle what a spawned worker needs; read-only mappings (rule parameters) travel as dicts and are
+    read-only again on the other side."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table.copy()
+    pickler.dispatch_table[MappingProxyType] = lambda proxy: (_read_only, (dict(proxy),))
+    pickler.dump(payload)
+    return buffer.getvalue()
+
+
+def _read_only(mapping: dict) -> MappingProxyType:
+    """A read-only view of ``mapping`` (how rule parameters are rebuilt in a spawned worker)."""
+    return MappingProxyType(mapping)
+
+
+def _single_threaded() -> bool:
+    """Whether this process runs one OS thread (forking a multi-threaded process may deadlock the child:
+    a lock another thread held stays locked); unknown (no ``/proc``) counts as single-threaded."""
+    try:
+        return len(os.listdir("/proc/self/task")) <= 1
+    except OSError:
+        return True
 
 
 def _check_first_range(engine, task: Task, sources: list, options, plan, parse, counts) -> None:

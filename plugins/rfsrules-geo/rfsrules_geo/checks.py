@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Mapping
 
 from rfsrules import CheckFailure, CheckSpec, parse_path
@@ -24,20 +25,24 @@ _BBOX = {"bbox": {
     "description": "[min_lon, min_lat, max_lon, max_lat] (GeoJSON order); min_lon > max_lon crosses the antimeridian."}}
 
 
+def _build_axis(name: str, check_range, rule, ctx) -> Any:
+    """Value test of one axis (``latitude``/``longitude``) for ``rule``."""
+    allow_strings = bool(rule.params.get("allow_strings", False))
+
+    def test(value):
+        number = coords.as_number(value, allow_strings=allow_strings)
+        if number is None:
+            return "not_comparable", f"{name} must be a number, got {value!r}"
+        problem = check_range(number)
+        return None if problem is None else (f"invalid_{name}", problem)
+
+    return test
+
+
 def _axis(name: str, check_range) -> Any:
-    def build(rule, ctx):
-        allow_strings = bool(rule.params.get("allow_strings", False))
-
-        def test(value):
-            number = coords.as_number(value, allow_strings=allow_strings)
-            if number is None:
-                return "not_comparable", f"{name} must be a number, got {value!r}"
-            problem = check_range(number)
-            return None if problem is None else (f"invalid_{name}", problem)
-
-        return test
-
-    return build
+    """The builder of an axis check; a partial of a module function, so the registry pickles (``--jobs``
+    with spawned workers)."""
+    return functools.partial(_build_axis, name, check_range)
 
 
 def _point_failure(lat: float, lon: float, params: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Mapping
 
 import re2
@@ -76,34 +77,36 @@ def _allowed_filter(params: Mapping[str, Any]) -> Callable[[detect.Found], bool]
     return allowed
 
 
+def _build_detector(kinds: tuple[str, ...], rule, ctx) -> Callable:
+    """The value test of a detector set for ``rule``."""
+    params = rule.params
+    chosen = tuple(params.get("detect") or kinds)
+    plain = bool(params.get("plain_digits", False))
+    allowed = _allowed_filter(params)
+    numbers_too = "credit_card" in chosen
+
+    def test(value):
+        if type(value) is int and numbers_too:
+            value = str(value)
+        elif not isinstance(value, str):
+            return None
+        found = [f for f in detect.find_all(value, chosen, plain_digits=plain) if not allowed(f)]
+        if not found:
+            return None
+        first = found[0]
+        if len(chosen) == 1:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            return REASONS[first.kind], f"unmasked {_LABELS[first.kind]}: {first.masked}{more}"
+        kinds_found = list(dict.fromkeys(_LABELS[f.kind] for f in found))
+        return REASONS[first.kind], f"unmasked personal data ({', '.join(kinds_found)}): {first.masked}"
+
+    return test
+
+
 def _build(kinds: tuple[str, ...]) -> Callable:
-    """The Python implementation factory for a detector set (value protocol)."""
-
-    def build(rule, ctx):
-        params = rule.params
-        chosen = tuple(params.get("detect") or kinds)
-        plain = bool(params.get("plain_digits", False))
-        allowed = _allowed_filter(params)
-        numbers_too = "credit_card" in chosen
-
-        def test(value):
-            if type(value) is int and numbers_too:
-                value = str(value)
-            elif not isinstance(value, str):
-                return None
-            found = [f for f in detect.find_all(value, chosen, plain_digits=plain) if not allowed(f)]
-            if not found:
-                return None
-            first = found[0]
-            if len(chosen) == 1:
-                more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-                return REASONS[first.kind], f"unmasked {_LABELS[first.kind]}: {first.masked}{more}"
-            kinds_found = list(dict.fromkeys(_LABELS[f.kind] for f in found))
-            return REASONS[first.kind], f"unmasked personal data ({', '.join(kinds_found)}): {first.masked}"
-
-        return test
-
-    return build
+    """The Python implementation factory for a detector set (value protocol); a partial of a module
+    function, so the registry pickles (``--jobs`` with spawned workers)."""
+    return functools.partial(_build_detector, kinds)
 
 
 _STRINGS_ONLY = "\n\nOnly strings are inspected."
