@@ -526,9 +526,14 @@ def test_progress_bar_only_on_a_terminal_for_large_inputs(monkeypatch, tmp_path)
     with check_module._progress([str(small)], enabled=True) as progress:
         assert progress is None  # too small
     monkeypatch.setattr(check_module, "_total_bytes", lambda data: check_module.PROGRESS_MIN_BYTES + 1)
+    import threading
+
+    before = threading.active_count()
     with check_module._progress([str(small)], enabled=True) as progress:
         assert callable(progress)
         progress(10, 100)
+        assert threading.active_count() == before  # no refresh thread: --jobs can still fork
+    assert "checking" in fake_err.getvalue()
     with check_module._progress([str(small)], enabled=False) as progress:
         assert progress is None  # --quiet
     monkeypatch.setenv("CI", "true")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
+import time
 from contextlib import contextmanager
 from typing import Annotated, Callable, Iterator, Optional
 
@@ -250,11 +251,16 @@ def _progress(data: list[str], *, enabled: bool) -> Iterator[Callable[[int, int]
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
+    # no refresh thread (auto_refresh): --jobs forks worker processes only from a single-threaded process
     with Progress("checking", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+                  console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
         task = bar.add_task("checking", total=_total_bytes(data))
+        last = [0.0]
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            now = time.monotonic()
+            bar.update(task, completed=done, total=total, refresh=now - last[0] >= 0.1)
+            if now - last[0] >= 0.1:
+                last[0] = now
 
         yield update
