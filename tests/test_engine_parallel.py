@@ -16,16 +16,20 @@ from rfsrules.runner import check
 
 REF = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
 
+FIELDS = """\
+  id: {type: string, required: true, unique: true, pattern: '^e_\\d+$'}
+  n: {type: integer, min: 0, max: 50}
+  ts: {type: timestamp, max_age: 1h}
+  tag: {in: [a, b]}
+"""
+
 RULESET = """
 rfsrules: 1
 name: par
 version: 1.0.0
 record_id: id
 fields:
-  id: {type: string, required: true, unique: true, pattern: '^e_\\d+$'}
-  n: {type: integer, min: 0, max: 50}
-  ts: {type: timestamp, max_age: 1h}
-  tag: {in: [a, b]}
+""" + FIELDS + """\
 rules:
   - {id: k-unique, check: unique, field: k, where: "n > 10"}
   - {id: k-dup-rate, check: duplicate_rate, field: k, max: 0.2}
@@ -193,10 +197,7 @@ name: par-fields
 version: 1.0.0
 record_id: id
 fields:
-  id: {type: string, required: true, unique: true, pattern: '^e_\\d+$'}
-  n: {type: integer, min: 0, max: 50}
-  ts: {type: timestamp, max_age: 1h}
-  tag: {in: [a, b]}
+""" + FIELDS + """\
   k: {type: integer}
 rules:
   - {id: n-mean, check: statistic, field: n, stat: mean, min: 20}
@@ -211,9 +212,10 @@ def test_jobs_with_the_typed_decoder_equal_one_process(tmp_path_factory, tiny_ra
     """A ruleset of field rules runs the typed pre-decoder in every process; the merge must not notice."""
     from rfsrules.checks.spec import CompileContext
     from rfsrules.engines.python_compile import compile_rules
+    from rfsrules.plugins.manager import default_registry
 
     ruleset = load_ruleset_text(FIELD_RULESET)
-    plan = compile_rules(ruleset.rules, parallel_registry(), CompileContext(ref_time=REF), max_examples=3,
+    plan = compile_rules(ruleset.rules, default_registry(), CompileContext(ref_time=REF), max_examples=3,
                          context={}, record_id=ruleset.record_id)
     assert plan.fast is not None
     folder = tmp_path_factory.mktemp("parf")
@@ -221,12 +223,6 @@ def test_jobs_with_the_typed_decoder_equal_one_process(tmp_path_factory, tiny_ra
     assert plan.fast.decode(_line("ok", 1, 2, 3).encode()) is not None  # the records are the decoder's kind
     single = _report(files, ruleset, max_examples=3)
     assert _report(files, ruleset, max_examples=3, jobs=jobs) == single
-
-
-def parallel_registry():
-    from rfsrules.plugins.manager import default_registry
-
-    return default_registry()
 
 
 def test_a_multi_threaded_process_spawns_its_workers(tmp_path, tiny_ranges, monkeypatch):
