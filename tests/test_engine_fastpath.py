@@ -60,7 +60,7 @@ def outcome(report) -> dict:
     }
 
 
-def both(path, text: str, monkeypatch, **kw) -> tuple[dict, dict]:
+def both(path, text: str, monkeypatch, max_examples: int | None = None, **kw) -> tuple[dict, dict]:
     """The outcomes of the Python engine with and without the typed decoder (which must be used)."""
     rs = ruleset(text)
     assert plan_of(text).fast is not None or not rs.rules
@@ -68,7 +68,7 @@ def both(path, text: str, monkeypatch, **kw) -> tuple[dict, dict]:
     for typed in (True, False):
         monkeypatch.setattr(PythonEngine, "typed_decoder", typed)
         out.append(outcome(check(str(path), rs, engine="python", ref_time=REF, measure_resources=False,
-                                 max_examples=None, **kw)))
+                                 max_examples=max_examples, **kw)))
     return out[0], out[1]
 
 
@@ -264,8 +264,67 @@ def test_same_report_with_and_without_the_typed_decoder(tmp_path_factory, monkey
     lines = data.draw(lines_of(named))
     path = tmp_path_factory.mktemp("fast") / "b.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
+    fast_on, fast_off = both(path, text, monkeypatch, max_examples=data.draw(st.sampled_from([None, 0, 1, 2])))
+    assert fast_on == fast_off
+
+
+def _spy_plans(monkeypatch) -> list:
+    seen = []
+    original = compile_rules
+
+    def spy(*args, **kwargs):
+        plan = original(*args, **kwargs)
+        seen.append(plan)
+        return plan
+
+    monkeypatch.setattr("rfsrules.engines.python.compile_rules", spy)
+    return seen
+
+
+FAILING = [  # each decodes with the typed decoder and fails rules: reported from the fast path
+    {"id": "a_1", "timestamp": "2026-01-15T11:30:00Z", "data": {"value": 5, "status": "active"}, "user_id": "user_1"},
+    {"id": "a_2", "timestamp": "2026-01-15T11:30:00Z", "data": {"value": -999}},  # range
+    {"id": "A-3", "timestamp": "2026-01-15T11:30:00Z", "data": {"value": 7}},  # pattern
+    {"id": "a_4", "timestamp": "2026-01-15T09:00:00Z", "data": {"value": 8, "status": "gone"}},  # max_age, in
+    {"id": "a_1", "timestamp": "2026-01-15T11:30:00Z", "data": {"value": 5000}},  # duplicate, range
+    {"id": "a_5", "timestamp": "yesterday", "data": {"value": 9}, "user_id": "someone"},  # type, max_age, pattern
+    {"id": "a_1", "timestamp": "2026-01-15T11:30:00Z", "data": {"value": 3}},  # duplicate only
+    {"id": "a_6", "timestamp": "2026-01-15T11:30:00Z", "data": {"value": 3}},
+]
+
+
+@pytest.mark.parametrize("max_examples", [None, 0, 1, 3])
+def test_failing_records_are_reported_from_the_fast_path(tmp_path, monkeypatch, max_examples):
+    path = tmp_path / "b.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in FAILING))
+    fast_on, fast_off = both(path, EVENTS, monkeypatch, max_examples=max_examples)
+    assert fast_on == fast_off
+    plans = _spy_plans(monkeypatch)
+    monkeypatch.setattr(PythonEngine, "typed_decoder", True)
+    check(str(path), ruleset(EVENTS), engine="python", ref_time=REF, max_examples=max_examples)
+    assert plans[0].fast is not None and plans[0].fast_misses[0] == 0  # no line took the ordinary path
+    rules = {r[0]: r for r in fast_on["rules"]}
+    counts = {rid: rules[rid][2] for rid in ("data.value.range", "id.pattern", "timestamp.max_age",
+                                             "data.status.in", "id.unique", "timestamp.type", "user_id.pattern")}
+    assert counts == {"data.value.range": 2, "id.pattern": 1, "timestamp.max_age": 2, "data.status.in": 1,
+                      "id.unique": 2, "timestamp.type": 1, "user_id.pattern": 1}
+    assert fast_on["counts"][3] == 6  # records failing some rule
+    if max_examples != 0:
+        first = rules["id.unique"][5][0]
+        assert first[0] == 5 and first[5] == "a_1" and "line 1" in first[4]
+
+
+def test_huge_integers_in_failing_records_are_read_exactly(tmp_path, monkeypatch):
+    """The ordinary path parses a line again exactly when a field holds an integer beyond 64 bits; the fast
+    path's report of a failing record reads it the same way (the record id here)."""
+    text = "rfsrules: 1\nname: fast\nversion: 1.0.0\nrecord_id: n\nfields:\n  n: {type: integer, max: 5}\n"
+    path = tmp_path / "b.jsonl"
+    path.write_text('{"n": 100000000000000000001}\n{"n": 7}\n{"n": 18446744073709551615}\n')
     fast_on, fast_off = both(path, text, monkeypatch)
     assert fast_on == fast_off
+    examples = {r[0]: r for r in fast_on["rules"]}["n.range"][5]
+    assert [(e[0], e[5]) for e in examples] == [(1, 100000000000000000001), (2, 7), (3, 18446744073709551615)]
+    assert type(examples[0][5]) is int
 
 
 def test_plugin_value_checks_give_the_same_report(tmp_path, monkeypatch):

@@ -8,6 +8,8 @@ value checks of plugins are called for every value.
 from __future__ import annotations
 
 import json
+
+import orjson
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -123,6 +125,25 @@ class Collector:
                 continue
             for ri, reason, message in results:
                 self.fail(ri, field_text, value, reason, message, rec, line)
+
+    def report_line(self, entries, raw: bytes, line, exact: bool) -> Any:
+        """:meth:`report` for a line the typed decoder accepted (``python_fastpath``): the record is parsed,
+        as the ordinary path would parse it (``exact``: with exact numbers), only when a presence test or a
+        kept example needs it. Returns the record, or None when it was not needed."""
+        rec = None
+        for field_text, value, results in entries:
+            if rec is None and (field_text is PRESENCE or any(self.keeps(ri) for ri, _, _ in results)):
+                rec = parse_line(raw, exact)
+            if field_text is PRESENCE:
+                self.report(((field_text, value, results),), rec, line)
+                continue
+            for ri, reason, message in results:
+                self.fail(ri, field_text, value, reason, message, rec, line)
+        return rec
+
+    def keeps(self, ri: int) -> bool:
+        """Whether rule ``ri`` still keeps examples (which need the record for its id)."""
+        return self.max_examples is None or len(self.states[ri].examples) < self.max_examples
 
     def wildcard_failures(self, items, rec, line) -> None:
         for field_text, value, results in items:
@@ -314,6 +335,15 @@ class Plan:
             for ri, acc in group.batch:
                 count = group.counter[0] if group.where is not None else None
                 yield self.states[ri], acc, count
+
+
+def parse_line(raw: bytes, exact: bool) -> Any:
+    """A JSON line as the ordinary path parses it: orjson, or exactly when it holds integers beyond 64 bits."""
+    if exact:
+        from ..io.lines import exact_loads
+
+        return exact_loads(raw)
+    return orjson.loads(raw)
 
 
 def compile_rules(rules: Sequence[Rule], registry: CheckRegistry, ctx: CompileContext, *,

@@ -7,12 +7,12 @@ attribute per field the rules name, typed by the field's ``type`` rules (``str``
 ``int | float`` for numbers), required when a presence rule fails on absence, nullable unless one fails
 on null, every object closed (``forbid_unknown_fields``) so that msgspec reads - and validates - every
 byte of the line. The generated block function (``python_codegen``) tries the typed decoder first;
-a record it accepts is known to have the right JSON types, so only the remaining tests run (ranges,
-sets, patterns, timestamps: the inline forms of ``python_inline``), then ``unique`` probes and batch
-values. Anything else - a decoding error, an unknown field, a failing or raising test, a duplicate key -
-sends the line down the ordinary path (orjson and every rule), which decides and reports. The fast path
-therefore only ever skips work for records that pass every rule; it has no side effect on a record
-it hands over (``unique`` keys are probed before any is stored).
+a record it accepts is known to have the right JSON types, so only the remaining tests run - the
+ordinary path's own code for each section (inline forms, cached answers, calls), failures collected
+in ``R`` and reported on the record parsed as the ordinary path parses it (only for failing records)
+- then ``unique`` keys and batch values. A line the decoder refuses (a wrong type, a missing required
+field, an unknown field, malformed JSON) goes down the ordinary path (orjson and every rule), and so
+does a line the guards send away before anything is recorded (:func:`_guards`).
 
 Soundness rests on: msgspec rejecting every line orjson rejects once no field is skipped (invalid
 UTF-8, lone surrogates, numbers overflowing a double, control characters, trailing data), both
@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from ..paths import MISSING
-from . import python_inline
 
 TYPE_CLASSES = {
     "string": (str,), "timestamp": (str,), "date": (str,), "uuid": (str,), "email": (str,),
@@ -57,6 +56,7 @@ class FastField:
     fail_null: bool = False  # a presence rule fails on null
     children: dict = field(default_factory=dict)  # key -> FastField
     struct: Any = None  # the msgspec Struct of an object with children
+    order: int = 0  # the section's place on the ordinary path (groups, then their sections)
     enforced: bool = True  # the decoder admits only ``classes`` (False: a union msgspec cannot hold, as Any)
 
     @property
@@ -102,6 +102,8 @@ def shape_of(groups, states) -> FastShape | None:
             if node.section is not None:
                 return None  # one section per path (a single group)
             node.section = sec
+            node.order = counter[0]
+            counter[0] += 1
             _type_fields(node, sec, states)
     if not root:
         return None
@@ -191,106 +193,130 @@ def _walk(level: dict, parent):
 # --- generated code ------------------------------------------------------------------------------
 
 def emit(gen, shape: FastShape) -> list[str]:
-    """The checks of a decoded record ``s`` (lines at indent 0, run inside a one-pass loop: ``break``
-    hands the line to the ordinary path): remaining value tests and presence of fields under optional
-    parents, then ``unique`` probes, then - nothing having failed - key stores and batch values.
+    from .python_compile import parse_line
+
+    """The checks of a decoded record ``s`` (lines at indent 0, run inside a one-pass loop).
+
+    In order: the fields' values (parents first); guards that hand the line to the ordinary path with
+    ``break`` (a value the fast code does not handle, see :func:`_guards`); then, with no ``break`` after
+    them, the sections' checks in the ordinary path's order, written by the ordinary generator (failures
+    go to ``R`` exactly as there), the report of ``R`` on the parsed record, ``unique`` keys, batch values.
+    A record failing a rule is therefore reported from here, in the ordinary path's words; only lines the
+    decoder refuses (wrong types, missing required fields, malformed JSON) take the ordinary path.
 
     ``gen`` is the code generator (``python_codegen._Generator``): names come from its namespace.
     """
-    checks: list[str] = []
-    probes: list[str] = []
-    stores: list[str] = []
-    feeds: list[str] = []
+    values: list[str] = []
+    guards: list[str] = []
     names: dict[int, str] = {}
     sure: dict[int, bool] = {}
+    sections: list[tuple[FastField, str, bool]] = []
     for node, parent in _walk(shape.root, None):
         v = names[id(node)] = gen.names.fresh("y")
         if parent is None:
-            checks.append(f"{v} = s.{node.attr}")
+            values.append(f"{v} = s.{node.attr}")
             sure[id(node)] = node.always_present
         else:
             pv = names[id(parent)]
             if sure[id(parent)]:
-                checks.append(f"{v} = {pv}.{node.attr}")
+                values.append(f"{v} = {pv}.{node.attr}")
             else:
-                checks.append(f"{v} = {pv}.{node.attr} if type({pv}) is {gen.bind('ST', parent.struct)} else M")
+                values.append(f"{v} = {pv}.{node.attr} if type({pv}) is {gen.bind('ST', parent.struct)} else M")
             sure[id(node)] = sure[id(parent)] and node.always_present
         if node.section is not None:
-            surely = sure[id(node)]
-            checks += _presence(node, v, surely) + _values(gen, node, v, surely)
-            for _ri, unique in node.section.uniques:
-                _unique(gen, node, unique, v, surely, probes, stores)
-            for _ri, values in node.section.batch_values:
-                feeds.append(f"{gen.bind('bv', values.append)}({v})")
-    return checks + probes + stores + feeds
+            guards += _guards(gen, node, v)
+            sections.append((node, v, sure[id(node)]))
+    sections.sort(key=lambda item: item[0].order)  # the ordinary path's order: failures reach R alike
+    checks = ["R = None"]
+    uniques: list[str] = []
+    feeds: list[str] = []
+    for node, v, surely in sections:
+        checks += _checks(gen, node, v, surely)
+        for ri, unique in node.section.uniques:
+            uniques += _unique(gen, ri, unique, v, surely)
+        for _ri, batch_values in node.section.batch_values:
+            feeds.append(f"{gen.bind('bv', batch_values.append)}({v})")
+    exact = " or ".join(f"(type({v}) is I and ({v} >= BIG or {v} <= NBIG))" for node, v, _ in sections
+                        if int in _classes(node) and not node.children
+                        and (node.section.value_tests or node.section.detect)) or "False"
+    report = ["rec = None", "if R is not None:", f"    rec = {gen.bind('rline', gen.collector.report_line)}(R, raw, line, {exact})"]
+    if uniques:
+        parse = f"rec = {gen.bind('pline', parse_line)}(raw, {exact})"
+        uniques = [line.replace("PARSE", parse) for line in uniques]
+    return values + guards + checks + report + uniques + feeds
 
 
-def _presence(node: FastField, v: str, surely: bool) -> list[str]:
-    if surely or not node.section.presence:
-        return []
-    out = []
-    if node.fail_missing:
-        out += [f"if {v} is M:", "    break"]
-    if node.fail_null:
-        out += [f"if {v} is None:", "    break"]
+def _classes(node: FastField) -> list[type]:
+    """The classes a present, non-null value of ``node`` may have after decoding."""
+    classes = node.classes if node.enforced else ALL_CLASSES
+    return [c for c in classes if c is not type(None)]
+
+
+def _guards(gen, node: FastField, v: str) -> list[str]:
+    """``break`` (to the ordinary path) for values whose reading there differs: floats beyond 2**63 (the
+    ordinary path parses such lines again exactly) and ``unique`` keys that are neither strings nor integers
+    (the ordinary path tests those through the record)."""
+    out: list[str] = []
+    classes = _classes(node)
+    if float in classes and not node.children:
+        out += [f"if type({v}) is F and ({v} >= BIG or {v} <= NBIG):", "    break"]
+    if node.section.uniques and any(c not in (str, int) for c in classes):
+        out += [f"if {v} is not M and {v} is not None and type({v}) is not S and type({v}) is not I:", "    break"]
     return out
 
 
-def _values(gen, node: FastField, v: str, surely: bool) -> list[str]:
+def _checks(gen, node: FastField, v: str, surely: bool) -> list[str]:
+    """Presence and value tests of one section, failures appended to ``R`` as on the ordinary path."""
     sec = node.section
-    classes = [c for c in node.classes if c is not type(None)]
+    fld = gen.bind("fld", sec.path.text)
+    pad = "" if surely else "    "
+    tests = [] if node.children else _values(gen, node, v, fld, pad)  # a struct surely passes its tests
+    if surely:
+        return tests
+    absent = []
+    if sec.presence and (node.fail_missing or node.fail_null):
+        presence = gen.bind("pres", list(sec.presence))
+        absent = ["    if R is None:", "        R = []", f"    R.append((PRES, {presence}, None))"]
+    if not absent:
+        return [f"if {v} is not M and {v} is not None:"] + tests if tests else []
+    return [f"if {v} is M or {v} is None:"] + absent + (["else:"] + tests if tests else [])
+
+
+def _values(gen, node: FastField, v: str, fld: str, pad: str) -> list[str]:
+    """The ordinary generator's tests of a present value, one branch per class the decoder admits."""
+    sec = node.section
+    classes = _classes(node)
     if not sec.value_tests or not classes:
         return []
-    pad = "" if surely else "    "
-    single = len(classes) == 1 and node.enforced
-    inner = pad if single else pad + "    "
-    branches = [(cls, _branch(gen, sec, cls, v, inner)) for cls in classes]
-    if node.enforced and not any(lines for _cls, lines in branches):
+    branches = []
+    inner = pad if len(classes) == 1 else pad + "    "
+    for cls in classes:
+        if cls in (str, int, float):
+            lines = gen._branch(sec, cls, v, fld, inner)
+        elif all(cls in test.passes for test in sec.value_tests):
+            lines = []
+        else:
+            lines = gen._inline_calls(sec.value_tests, v, fld, inner)
+        branches.append((cls, lines))
+    if not any(lines for _cls, lines in branches):
         return []
-    out = [] if surely else [f"if {v} is not M and {v} is not None:"]
-    if single:
-        return out + branches[0][1]
-    out.append(f"{pad}t = type({v})")
+    if len(classes) == 1:
+        return branches[0][1]
+    out = [f"{pad}t = type({v})"]
     for i, (cls, lines) in enumerate(branches):
         out.append(f"{pad}{'if' if i == 0 else 'elif'} t is {gen.bind('T', cls)}:")
         out += lines or [f"{inner}pass"]
-    if not node.enforced:
-        out += [f"{pad}else:", f"{inner}break"]
     return out
 
 
-def _branch(gen, sec, cls: type, v: str, pad: str) -> list[str]:
-    """Tests of one value of class ``cls``: inline forms, cached answers, or direct calls; failure breaks."""
-    remaining = [t for t in sec.value_tests if cls not in t.passes]
-    forms = [(t, python_inline.inline_form(t.fast, cls, v, pad, gen.bind) if t.cacheable else None)
-             for t in remaining]
-    out: list[str] = []
-    if any(f is not None and python_inline.ISO in python_inline.needs(t.fast, cls) for t, f in forms):
-        out += python_inline.iso_prelude(v, pad, gen.bind)
-    cached = []
-    for test, form in forms:
-        if form is not None:
-            prelude, passing = form
-            out += prelude + [f"{pad}if not ({passing}):", f"{pad}    break"]
-        elif test.cacheable and cls in (str, int) and cls not in sec.uncached:
-            cached.append(test)
-        else:
-            vt = gen.bind("vt", test.test)
-            out += [f"{pad}try:", f"{pad}    q = {vt}({v})", f"{pad}except Exception:", f"{pad}    break",
-                    f"{pad}if q is not None:", f"{pad}    break"]
-    if cached:
-        lookup, c = gen.cache_lookup(sec, cls, cached, v, pad)
-        out += lookup + [f"{pad}if {c} is not None:", f"{pad}    break"]
-    return out
-
-
-def _unique(gen, node: FastField, unique, v: str, surely: bool, probes: list, stores: list) -> None:
+def _unique(gen, ri: int, unique, v: str, surely: bool) -> list[str]:
+    """A string or integer key (the guards sent other keys away): stored, or its duplicate reported."""
     get, seen = gen.bind("uget", unique.seen.get), gen.bind("useen", unique.seen)
-    classes = [c for c in node.classes if c is not type(None)]
-    if surely and len(classes) == 1 and classes[0] in (str, int):
-        probes += [f"if {get}({v}) is not None:", "    break"]
-        stores.append(f"{seen}[{v}] = {gen.first_line(unique)}")
-        return
-    probes += [f"if {v} is not M and {v} is not None:",
-               f"    if (type({v}) is not S and type({v}) is not I) or {get}({v}) is not None:", "        break"]
-    stores += [f"if {v} is not M and {v} is not None:", f"    {seen}[{v}] = {gen.first_line(unique)}"]
+    dup = gen.bind("udup", unique.one_failure)
+    f = gen.names.fresh("f")
+    lines = [f"{f} = {get}({v})", f"if {f} is None:", f"    {seen}[{v}] = {gen.first_line(unique)}", "else:",
+             f"    if rec is None and {gen.bind('keeps', gen.collector.keeps)}({ri}):", "        PARSE",
+             f"    rf({ri}, {dup}({v}, {f}), rec, line)"]
+    if surely:
+        return lines
+    return [f"if {v} is not M and {v} is not None:"] + ["    " + line for line in lines]
