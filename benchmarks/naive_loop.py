@@ -31,12 +31,72 @@ def is_timestamp(value) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def check_record(rec: dict, c: Counter, state: dict, oldest: datetime) -> None:
+    """The rules on one parsed record: counts go to ``c``, ids and batch sums to ``state``."""
+    state["checked"] += 1
+    rid = rec.get("id")
+    if rid is None:
+        c["id.required"] += 1
+    else:
+        if not isinstance(rid, str):
+            c["id.type"] += 1
+        elif not ID_PATTERN.search(rid):
+            c["id.pattern"] += 1
+        if rid in state["seen_ids"]:
+            c["id.unique"] += 1
+        else:
+            state["seen_ids"].add(rid)
+    ts = rec.get("timestamp")
+    if ts is None:
+        c["timestamp.required"] += 1
+    else:
+        moment = is_timestamp(ts)
+        if moment is None:
+            c["timestamp.type"] += 1
+            c["timestamp.max_age"] += 1
+        elif moment < oldest:
+            c["timestamp.max_age"] += 1
+    data = rec.get("data")
+    if data is None:
+        c["data.required"] += 1
+    elif not isinstance(data, dict):
+        c["data.type"] += 1
+    value = data.get("value") if isinstance(data, dict) else None
+    if value is None:
+        c["data.value.required"] += 1
+    else:
+        if type(value) is not int:
+            c["data.value.type"] += 1
+        if type(value) not in (int, float):
+            c["data.value.range"] += 1
+        else:
+            state["value_sum"] += value
+            state["value_count"] += 1
+            if not 1 <= value <= 1000:
+                c["data.value.range"] += 1
+    status = data.get("status") if isinstance(data, dict) else None
+    if status is not None:
+        if not isinstance(status, str):
+            c["data.status.type"] += 1
+        if status not in STATUSES:
+            c["data.status.in"] += 1
+    user = rec.get("user_id")
+    if user is None:
+        state["user_nulls"] += 1
+    elif not isinstance(user, str):
+        c["user_id.type"] += 1
+    elif not USER_PATTERN.search(user):
+        c["user_id.pattern"] += 1
+    session = rec.get("session_id")
+    if session is not None and not isinstance(session, str):
+        c["session_id.type"] += 1
+
+
 def main(path: str, ref_time: str) -> None:
     ref = datetime.fromisoformat(ref_time.replace("Z", "+00:00"))
     oldest = ref - timedelta(hours=1)
     c: Counter = Counter()
-    seen_ids: set = set()
-    value_sum = value_count = user_nulls = checked = 0
+    state = {"seen_ids": set(), "value_sum": 0, "value_count": 0, "user_nulls": 0, "checked": 0}
     with open(path, "rb") as fh:
         for line in fh:
             if not line.strip():
@@ -49,67 +109,12 @@ def main(path: str, ref_time: str) -> None:
             if not isinstance(rec, dict):
                 c["parse"] += 1
                 continue
-            checked += 1
-            rid = rec.get("id")
-            if rid is None:
-                c["id.required"] += 1
-            else:
-                if not isinstance(rid, str):
-                    c["id.type"] += 1
-                elif not ID_PATTERN.search(rid):
-                    c["id.pattern"] += 1
-                if rid in seen_ids:
-                    c["id.unique"] += 1
-                else:
-                    seen_ids.add(rid)
-            ts = rec.get("timestamp")
-            if ts is None:
-                c["timestamp.required"] += 1
-            else:
-                moment = is_timestamp(ts)
-                if moment is None:
-                    c["timestamp.type"] += 1
-                    c["timestamp.max_age"] += 1
-                elif moment < oldest:
-                    c["timestamp.max_age"] += 1
-            data = rec.get("data")
-            if data is None:
-                c["data.required"] += 1
-            elif not isinstance(data, dict):
-                c["data.type"] += 1
-            value = data.get("value") if isinstance(data, dict) else None
-            if value is None:
-                c["data.value.required"] += 1
-            else:
-                if type(value) is not int:
-                    c["data.value.type"] += 1
-                if type(value) not in (int, float):
-                    c["data.value.range"] += 1
-                else:
-                    value_sum += value
-                    value_count += 1
-                    if not 1 <= value <= 1000:
-                        c["data.value.range"] += 1
-            status = data.get("status") if isinstance(data, dict) else None
-            if status is not None:
-                if not isinstance(status, str):
-                    c["data.status.type"] += 1
-                if status not in STATUSES:
-                    c["data.status.in"] += 1
-            user = rec.get("user_id")
-            if user is None:
-                user_nulls += 1
-            elif not isinstance(user, str):
-                c["user_id.type"] += 1
-            elif not USER_PATTERN.search(user):
-                c["user_id.pattern"] += 1
-            session = rec.get("session_id")
-            if session is not None and not isinstance(session, str):
-                c["session_id.type"] += 1
+            check_record(rec, c, state, oldest)
+    checked = state["checked"]
     c["batch-not-empty"] = int(checked < 1)
-    mean = value_sum / value_count if value_count else None
+    mean = state["value_sum"] / state["value_count"] if state["value_count"] else None
     c["value-mean-plausible"] = int(mean is not None and not 100 <= mean <= 900)
-    c["user-id-mostly-present"] = int(checked > 0 and user_nulls / checked > 0.05)
+    c["user-id-mostly-present"] = int(checked > 0 and state["user_nulls"] / checked > 0.05)
     print(json.dumps({"records_checked": checked, "violations": dict(sorted(c.items()))}))
 
 
