@@ -19,9 +19,8 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import msgspec
-import orjson
 
-from naive_loop import ID_PATTERN, STATUSES, USER_PATTERN, check_record
+from naive_loop import ID_PATTERN, STATUSES, USER_PATTERN, check_line
 from rfsrules.checks.regex import class_table
 
 
@@ -64,17 +63,7 @@ def main(path: str, ref_time: str) -> None:
             try:
                 e = decode(line)
             except (msgspec.ValidationError, msgspec.DecodeError):
-                if not line.strip():
-                    continue
-                try:
-                    rec = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    c["parse"] += 1
-                    continue
-                if not isinstance(rec, dict):
-                    c["parse"] += 1
-                    continue
-                check_record(rec, c, state, oldest)
+                check_line(line, c, state, oldest)
                 continue
             checked += 1
             rid = e.id

@@ -92,6 +92,21 @@ def check_record(rec: dict, c: Counter, state: dict, oldest: datetime) -> None:
         c["session_id.type"] += 1
 
 
+def check_line(line: bytes, c: Counter, state: dict, oldest: datetime) -> None:
+    """One line of the file: blank lines are skipped, bad JSON and non-objects count as ``parse``."""
+    if not line.strip():
+        return
+    try:
+        rec = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        c["parse"] += 1
+        return
+    if not isinstance(rec, dict):
+        c["parse"] += 1
+        return
+    check_record(rec, c, state, oldest)
+
+
 def main(path: str, ref_time: str) -> None:
     ref = datetime.fromisoformat(ref_time.replace("Z", "+00:00"))
     oldest = ref - timedelta(hours=1)
@@ -99,17 +114,7 @@ def main(path: str, ref_time: str) -> None:
     state = {"seen_ids": set(), "value_sum": 0, "value_count": 0, "user_nulls": 0, "checked": 0}
     with open(path, "rb") as fh:
         for line in fh:
-            if not line.strip():
-                continue
-            try:
-                rec = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                c["parse"] += 1
-                continue
-            if not isinstance(rec, dict):
-                c["parse"] += 1
-                continue
-            check_record(rec, c, state, oldest)
+            check_line(line, c, state, oldest)
     checked = state["checked"]
     c["batch-not-empty"] = int(checked < 1)
     mean = state["value_sum"] / state["value_count"] if state["value_count"] else None

@@ -72,6 +72,19 @@ def both(path, text: str, monkeypatch, max_examples: int | None = None, **kw) ->
     return out[0], out[1]
 
 
+def _spy_plans(monkeypatch) -> list:
+    seen = []
+    original = compile_rules
+
+    def spy(*args, **kwargs):
+        plan = original(*args, **kwargs)
+        seen.append(plan)
+        return plan
+
+    monkeypatch.setattr("rfsrules.engines.python.compile_rules", spy)
+    return seen
+
+
 # --- when it applies ----------------------------------------------------------------------------------
 
 def test_the_events_ruleset_gets_a_typed_decoder():
@@ -115,15 +128,7 @@ def test_records_with_unnamed_fields_drop_the_decoder_after_a_while(tmp_path, mo
     engine = PythonEngine(REGISTRY)
     from rfsrules.engines.api import RunOptions
 
-    seen = []
-    original = compile_rules
-
-    def spy(*args, **kwargs):
-        plan = original(*args, **kwargs)
-        seen.append(plan)
-        return plan
-
-    monkeypatch.setattr("rfsrules.engines.python.compile_rules", spy)
+    seen = _spy_plans(monkeypatch)
     report = engine.run(rs, [str(path)], RunOptions(ref_time=REF, max_examples=3))
     assert report.summary.records_checked == FAST_JUDGED_AFTER + 3000
     assert seen[0].fast is None and seen[0].fast_misses[0] >= FAST_JUDGED_AFTER // 2
@@ -266,19 +271,6 @@ def test_same_report_with_and_without_the_typed_decoder(tmp_path_factory, monkey
     path.write_bytes(b"\n".join(lines) + b"\n")
     fast_on, fast_off = both(path, text, monkeypatch, max_examples=data.draw(st.sampled_from([None, 0, 1, 2])))
     assert fast_on == fast_off
-
-
-def _spy_plans(monkeypatch) -> list:
-    seen = []
-    original = compile_rules
-
-    def spy(*args, **kwargs):
-        plan = original(*args, **kwargs)
-        seen.append(plan)
-        return plan
-
-    monkeypatch.setattr("rfsrules.engines.python.compile_rules", spy)
-    return seen
 
 
 FAILING = [  # each decodes with the typed decoder and fails rules: reported from the fast path
