@@ -445,3 +445,25 @@ def test_table_sizes_count_towards_the_duckdb_database_choice():
     assert _input_bytes([pl.DataFrame(rows)]) == pl.DataFrame(rows).estimated_size() > 0
     assert _input_bytes([pd.DataFrame(rows)]) == 16000
     assert _input_bytes([[{"id": 1}]]) == 0
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_in_memory_records_read_other_libraries_values_as_tables_do(engine):
+    """A database driver's row (Decimal, datetime, UUID, nested Decimal) checks as its JSON export would."""
+    from uuid import UUID
+
+    from rfsrules import check, load_ruleset_text
+
+    rs = load_ruleset_text("rfsrules: 1\nname: d\nversion: 1.0.0\nfields:\n  n: {type: number, min: 0}\n"
+                           "  t: {type: timestamp}\n  u: {type: uuid}\n  x.y: {type: number, max: 1}\n", env={})
+    records = [{"n": Decimal("1.5"), "t": datetime(2026, 1, 1, tzinfo=timezone.utc), "u": UUID(int=5),
+                "x": {"y": Decimal("3")}}, {"n": Decimal("-2")}, {"n": Decimal("NaN")}]
+    report = check(records, rs, engine=engine, ref_time=REF_TIME)
+    found = {r.id: [(e.line, e.message) for e in r.examples] for r in report.rules if r.violations}
+    assert found == {"n.type": [(3, "expected number, got NaN")],
+                     "n.range": [(2, "value -2.0 is below the minimum 0"),
+                                 (3, "value NaN is out of range (allowed: >= 0)")],
+                     "x.y.range": [(1, "value 3.0 is above the maximum 1")]}
+    assert records[0]["n"] == Decimal("1.5")  # the caller's records are not changed
+    json_only = {"a": [1, {"b": None}], "c": "x"}
+    assert frames.plain_record(records[1]) is not records[1] and frames.plain_record(json_only) is json_only

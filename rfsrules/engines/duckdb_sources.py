@@ -283,11 +283,17 @@ class SourceLoader:
     # --- in-memory ---------------------------------------------------------------------------------
 
     def _records(self, records: Iterable[Any]) -> ScanSource:
+        from collections.abc import Mapping
+
+        from ..io.frames import plain_record
+
         out = self._tmp(".spool")
         spool = Spool(out)
         src = ScanSource(None, "<memory>", line_column=True)
         try:
             for line, rec in enumerate(records, 1):
+                if isinstance(rec, Mapping):  # values of other libraries as the Python engine reads them
+                    rec = plain_record(rec if type(rec) is dict else dict(rec))
                 self._spool_item(spool, src, line, rec)
         finally:
             spool.close()

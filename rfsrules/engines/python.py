@@ -229,6 +229,7 @@ class PythonEngine:
         """In-memory records: ``line`` is the 1-based position; mappings are copied into dicts. A table
         (DataFrame, Arrow table, DuckDB relation) arrives here as its rows, converted in chunks by
         :func:`rfsrules.io.frames.frame_rows` (see :func:`rfsrules.io.sources.resolve_sources`)."""
+        from ..io.frames import plain_record
         from ..io.lines import not_an_object
 
         label = src.label
@@ -238,9 +239,9 @@ class PythonEngine:
                 total += 1
                 plan.records_seen += 1
                 if type(rec) is dict:
-                    plan.process_exact(rec, total)
+                    plan.process_exact(plain_record(rec), total)
                 elif isinstance(rec, Mapping):
-                    plan.process_exact(dict(rec), total)
+                    plan.process_exact(plain_record(dict(rec)), total)
                 else:
                     parse.add(total, not_an_object(rec), label)
                 if total % _FLUSH_EVERY == 0:

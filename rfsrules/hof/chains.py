@@ -83,7 +83,7 @@ class _Source:
     same items and a ``take(n)`` reads only ``n`` of them.
     """
 
-    __slots__ = ("_producer", "_sequence", "_cache", "_iterator", "_done", "_lock", "_busy")
+    __slots__ = ("_producer", "_sequence", "_cache", "_iterator", "_done", "_lock", "_busy", "_error")
 
     def __init__(self, producer: Callable[[], Iterable[Any]], sequence: Sequence | None = None):
         self._producer = producer
@@ -93,6 +93,7 @@ class _Source:
         self._done = False
         self._lock = threading.RLock()
         self._busy = False
+        self._error: BaseException | None = None
 
     def __iter__(self) -> Iterator[Any]:
         if self._sequence is not None:
@@ -107,6 +108,10 @@ class _Source:
                     item = self._cache[index]
                 elif self._done:
                     return
+                elif self._error is not None:
+                    # The source raised before: a dead generator would now look exhausted, and the
+                    # chain would silently return the items read so far. Raise the same error again.
+                    raise self._error
                 else:
                     if self._busy:
                         raise RuntimeError("a chain was used inside the evaluation of its own source")
@@ -118,6 +123,10 @@ class _Source:
                     except StopIteration:
                         self._done = True
                         return
+                    except Exception as exc:
+                        if self._iterator is not None:  # the producer itself may be retried
+                            self._error = exc
+                        raise
                     finally:
                         self._busy = False
                     self._cache.append(item)

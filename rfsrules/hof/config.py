@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from decimal import Decimal
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -11,7 +12,8 @@ from .result import Failure, Result, Success
 
 
 def read_field(obj: Any, path: str) -> Any:
-    """The value at a dotted ``path`` (``"a.b.c"``) read by key from mappings and by attribute otherwise.
+    """The value at a dotted ``path`` (``"a.b.c"``) read by key from mappings and by attribute otherwise
+    (then by key, for objects such as a Violation whose context keys are read as ``v["batch_id"]``).
 
     Digit segments index into lists and tuples (``"items.0.sku"``). Returns ``MISSING`` when any step is
     absent (a ``None`` on the way is absent too; a ``None`` at the end is returned as ``None``).
@@ -28,12 +30,26 @@ def read_field(obj: Any, path: str) -> Any:
             except (ValueError, IndexError):
                 return MISSING
         else:
-            current = getattr(current, part, MISSING)
+            found = getattr(current, part, MISSING)
+            if found is MISSING and _reads_by_key(current):
+                # Objects that read like records without being mappings (a Violation: its context
+                # keys, ``v["batch_id"]``, are not attributes).
+                try:
+                    found = current[part] if part in current else MISSING
+                except (TypeError, KeyError, IndexError, ValueError):
+                    found = MISSING
+            current = found
     return current
 
 
+def _reads_by_key(obj: Any) -> bool:
+    kind = type(obj)
+    return hasattr(kind, "__getitem__") and hasattr(kind, "__contains__") and not isinstance(obj, (str, bytes))
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    """A real number: int, float, Fraction, NumPy scalars and Decimal (not registered as Real); bool is not."""
+    return isinstance(value, (numbers.Real, Decimal)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -88,7 +104,7 @@ def range_check(
     def test(value: Any) -> str | None:
         if not _is_number(value):
             return text
-        if value != value:  # NaN
+        if value.is_nan() if isinstance(value, Decimal) else value != value:  # NaN (a Decimal sNaN cannot compare)
             return text
         if min_value is not None and value < min_value:
             return text

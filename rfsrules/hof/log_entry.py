@@ -62,7 +62,8 @@ def create_log_entry(level: str | int, message: str, *, logger: logging.Logger |
                      **fields: Any) -> dict[str, Any]:
     """A structured log record ``{"timestamp", "level", "message", **fields}`` with JSON-safe values.
 
-    ``timestamp`` is now in UTC (pass ``timestamp=`` to set it); ``level`` is the upper-case level name
+    ``timestamp`` is now in UTC (pass ``timestamp=`` to set it: a datetime is written the same way, a naive
+    one taken as UTC; a string is kept as given); ``level`` is the upper-case level name
     (``"info"``, ``"warn"`` and ``logging.INFO`` all give ``"INFO"``). Datetimes become ISO strings, enums
     their values, violations their dicts, exceptions ``"<Type>: msg"``, anything else JSON-safe.
     When ``logger`` (a Logger or a logger name) is given, the entry is also emitted on it as one JSON line
@@ -71,6 +72,8 @@ def create_log_entry(level: str | int, message: str, *, logger: logging.Logger |
     name = level_name(level)
     entry: dict[str, Any] = {"timestamp": utc_timestamp(), "level": name, "message": str(message)}
     entry.update(fields)
+    if isinstance(entry["timestamp"], datetime):  # an explicit timestamp reads like the default one
+        entry["timestamp"] = utc_timestamp(entry["timestamp"])
     entry = _log_safe(entry)
     if logger is not None:
         target = logging.getLogger(logger) if isinstance(logger, str) else logger

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterable, Mapping
 
-from ..paths import MISSING
+from ..paths import MISSING, parse_path
 from ..results import Reason, Severity, Violation
 from ..ruleset.model import Rule, Ruleset
 from .chains import Chain, _Source, error_text, source_of
@@ -163,17 +163,28 @@ class RuleApplication:
                     records = self._callable_records()
                 out.extend(self._run_callable(unit, records))
             elif kind == "ir":
-                ruleset = Ruleset(name="apply_rules_to", version="0", source="<apply_rules_to>", rules=unit)
-                out.extend(self._run_ruleset(ruleset))
+                out.extend(self._run_ruleset(self._ruleset_of(unit)))
             else:
                 out.extend(self._run_ruleset(unit))
         return out
+
+    def _ruleset_of(self, rules: tuple[Rule, ...]) -> Ruleset:
+        """A ruleset holding loose ``Rule`` objects.
+
+        Rules taken from a ruleset's ``metadata_rules:`` section check the batch metadata there too, and
+        the record id is ``apply_rules_to(..., record_id=...)`` or, as in a loaded ruleset, ``id``.
+        """
+        meta = tuple(r for r in rules if r.origin == "metadata_rules")
+        data = tuple(r for r in rules if r.origin != "metadata_rules")
+        return Ruleset(name="apply_rules_to", version="0", source="<apply_rules_to>", rules=data,
+                       metadata_rules=meta, record_id=parse_path(self._record_id or "id"))
 
     def _run_ruleset(self, ruleset: Ruleset | str | os.PathLike) -> list[Violation]:
         from ..runner import check  # the runner imports engines; load it only when a ruleset runs
 
         if isinstance(self._records, _Source):
-            data: Any = list(self._records.items())
+            # Wrapped: rfsrules.check reads a bare list of strings (every item malformed) as file paths.
+            data: Any = _InMemoryRecords(self._records.items())
         elif _is_path(self._records):
             data = os.fspath(self._records)
         else:  # a table (DataFrame, Arrow table, DuckDB relation): every engine reads it as it is
@@ -213,6 +224,21 @@ class RuleApplication:
 
     def __repr__(self) -> str:
         return f"<RuleApplication {len(self._units)} rule unit(s), per={self._per!r}>"
+
+
+class _InMemoryRecords:
+    """In-memory records for ``rfsrules.check``: iterable as often as an engine needs, never a path list."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple):
+        self.items = items
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 def _merge_context(violation: Violation, context: Mapping[str, Any]) -> Violation:

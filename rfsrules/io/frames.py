@@ -183,6 +183,31 @@ def plain(value: Any) -> Any:
     return value
 
 
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def plain_record(rec: dict) -> dict:
+    """An in-memory record with the values of other libraries (``Decimal``, ``datetime``, ``UUID``, NumPy
+    scalars...) mapped as table cells are (:func:`plain`), so that both engines read it alike; ``rec`` itself
+    when it holds JSON types only (the common case: one type test per value)."""
+    for value in rec.values():
+        t = type(value)
+        if t in _JSON_SCALARS or ((t is dict or t is list) and _json_only(value)):
+            continue
+        return {key: plain(v) for key, v in rec.items()}
+    return rec
+
+
+def _json_only(value: Any) -> bool:
+    items = value.values() if type(value) is dict else value
+    for item in items:
+        t = type(item)
+        if t in _JSON_SCALARS or ((t is dict or t is list) and _json_only(item)):
+            continue
+        return False
+    return True
+
+
 def _pandas_cell(value: Any) -> Any:
     """A pandas object cell: NaN (pandas' missing value) is null, the rest as :func:`plain`."""
     if type(value) is float and value != value:
