@@ -352,9 +352,11 @@ def test_junit_format(work):
     data = json.loads(check("high.jsonl", "-r", "meta-rules.yaml", "--meta", "source_system=s",
                             "-f", "json").stdout)
     cases = root.findall("testsuite/testcase")
-    assert len(cases) == len(data["rules"]) + len(data["metadata_rules"])
+    assert len(cases) == len(data["rules"]) + len(data["metadata_rules"]) + 1
+    assert cases[-1].get("name") == "thresholds"
     failed = {c.get("name") for c in cases if c.find("failure") is not None}
-    assert failed == {r["id"] for r in data["rules"] + data["metadata_rules"] if r["status"] == "failed"}
+    gate = {"thresholds"} if data["summary"]["thresholds_breached"] else set()
+    assert failed == {r["id"] for r in data["rules"] + data["metadata_rules"] if r["status"] == "failed"} | gate
 
 
 def test_markdown_format(work):

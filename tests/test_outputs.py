@@ -193,7 +193,7 @@ def test_json_any_example_value_serialises(values):
 def test_junit_one_testcase_per_rule():
     root = ET.fromstring(FORMATS["junit"](make_report(), RenderOptions(max_examples=3)))
     assert root.tag == "testsuites"
-    assert root.get("tests") == "6" and root.get("failures") == "4" and root.get("errors") == "1"
+    assert root.get("tests") == "7" and root.get("failures") == "5" and root.get("errors") == "1"
     suites = root.findall("testsuite")
     assert len(suites) == 1
     suite = suites[0]
@@ -201,8 +201,12 @@ def test_junit_one_testcase_per_rule():
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == [
         "parse", "timestamp.required", "data.value.range", "batch-not-empty", "boom",
-        "metadata.source_system.required"]
+        "metadata.source_system.required", "thresholds"]
     assert cases[5].get("classname") == "pipeline-events.metadata"
+    assert cases[6].get("classname") == "pipeline-events.thresholds"
+    breach = cases[6].find("failure")  # error_rate_max [high] fails the gate at the default fail-on high
+    assert (breach.get("message"), breach.get("type")) == ("1 threshold breached: error_rate_max", "high")
+    assert breach.text == "error_rate_max: error_rate 0.5 > max 0.05 [high]"
     failure = cases[2].find("failure")
     assert failure.get("message") == "3 violations of range [medium]"
     assert failure.get("type") == "medium"
@@ -218,7 +222,7 @@ def test_junit_one_testcase_per_rule():
 def test_junit_per_file_has_one_suite_per_report():
     root = ET.fromstring(FORMATS["junit"]([make_report(), make_report()], RenderOptions()))
     assert len(root.findall("testsuite")) == 2
-    assert root.get("tests") == "12"
+    assert root.get("tests") == "14"
 
 
 def test_junit_escapes_markup_and_control_characters():
@@ -265,3 +269,19 @@ def test_markdown_per_file_heading():
     out = FORMATS["markdown"]([make_report(), make_report(passed=True)], RenderOptions())
     assert out.startswith("# ❌ rfsrules: 2 reports, 1 passed, 1 failed\n")
     assert len(re.findall(r"^## ", out, flags=re.M)) == 2
+
+
+def test_scores_are_cut_not_rounded_so_a_level_reads_right():
+    """A score just below a cut-off never reads as the cut-off itself (0.6999 is "poor", not 0.700)."""
+    from rfsrules.outputs.common import format_score
+
+    assert [format_score(v) for v in (0.6999, 0.7, 0.69999999999, 1.0, 0.0, 2 / 3, 0.9995, None)] == \
+        ["0.699", "0.700", "0.699", "1.000", "0.000", "0.666", "0.999", "n/a"]
+
+
+def test_junit_thresholds_below_fail_on_pass_but_are_shown():
+    report = make_report()
+    report.summary.fail_on = "critical"
+    case = ET.fromstring(FORMATS["junit"](report, RenderOptions())).find("testsuite").findall("testcase")[-1]
+    assert case.get("name") == "thresholds" and case.find("failure") is None
+    assert case.find("system-out").text == "error_rate_max: error_rate 0.5 > max 0.05 [high] (below fail-on critical)"

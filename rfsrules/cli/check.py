@@ -26,6 +26,9 @@ KEPT_EXAMPLES_DEFAULT = 20
 """Examples kept per rule (JSON, JUnit, Markdown) when --max-examples is not given."""
 PROGRESS_MIN_BYTES = 50 * 1024 * 1024
 """A progress bar appears on stderr only for inputs larger than this, and only on a terminal."""
+_PARALLEL_MIB = 8
+"""``rfsrules.engines.auto.PARALLEL_MIN_BYTES`` in MiB, for the help text (a test keeps them equal; importing
+the engines module here would slow down every command's start)."""
 
 
 class OutputFormat(str, enum.Enum):
@@ -78,8 +81,8 @@ def command(
     jobs: Annotated[Optional[int], typer.Option(
         "--jobs", "-j", min=1, metavar="N", show_default=False,
         help="Processes the python engine may use: plain .jsonl files are split at line boundaries and "
-             "checked in parallel, with the same report as one process (default: every CPU for inputs "
-             "of 16 MiB or more, else 1).")] = None,
+             "checked in parallel, with the same report as one process (default: every CPU for "
+             f"{_PARALLEL_MIB} MiB or more of .jsonl input, else 1).")] = None,
     metadata: Annotated[Optional[str], typer.Option(
         "--metadata", metavar="FILE", help="Batch metadata (a JSON or YAML mapping) checked by metadata_rules.")] = None,
     meta: Annotated[Optional[list[str]], typer.Option(
@@ -129,6 +132,10 @@ def run_check(
     from ..outputs.common import RenderOptions
 
     reference = parse_ref_time(ref_time)
+    if output is not None and not output.strip():
+        raise UsageError("--output needs a file name ('-' for stdout)")
+    if output == "-":
+        output = None  # stdout, as without --output (so --quiet still prints nothing)
     metadata_map = load_metadata_file(metadata) if metadata else None
     overrides = parse_assignments(meta, "--meta")
     if overrides:
@@ -137,12 +144,12 @@ def run_check(
     line_limit = _line_limit(max_line_bytes)
     _check_inputs(data)
     loaded = _load_ruleset(ruleset)
-    _check_engine(engine, quiet)
+    engine = _check_engine(engine, quiet)
 
     kept = max_examples if max_examples is not None else KEPT_EXAMPLES_DEFAULT
     from ..runner import check as run
 
-    with _progress(data, enabled=not quiet) as progress:
+    with _progress(data, enabled=not quiet, per_file=per_file) as progress:
         result = run(
             data[0] if len(data) == 1 else list(data), loaded, engine=engine, ref_time=reference,
             metadata=metadata_map, context=context_map or None, max_examples=kept, fail_on=fail_on,
@@ -162,7 +169,7 @@ def run_check(
         if output is not None:
             write_output(output, text)
         else:
-            typer.echo(text, nl=False)
+            _print_report(text)
         from ..plugins.local import manager_for_ruleset
 
         manager = manager_for_ruleset(loaded)
@@ -173,7 +180,9 @@ def run_check(
     if errored and not keep_going:
         first = errored[0]
         more = f" and {len(errored) - 1} more" if len(errored) > 1 else ""
-        error_line(f"rule {first.id!r} could not run: {first.error}{more} "
+        from ..outputs.common import printable
+
+        error_line(f"rule {first.id!r} could not run: {printable(first.error)}{more} "
                    "(use --keep-going to report this as a failed check instead)")
         return ExitCode.ERROR
     return ExitCode.OK if all(r.summary.passed for r in reports) else ExitCode.CHECK_FAILED
@@ -216,15 +225,31 @@ def _load_ruleset(path: str):
     return load_ruleset(path)
 
 
-def _check_engine(name: str, quiet: bool) -> None:
+def _print_report(text: str) -> None:
+    """Write the report on stdout; a failed write (a full disk) is an error in one line."""
+    try:
+        typer.echo(text, nl=False)
+    except BrokenPipeError:
+        raise  # a reader that stopped early (| head): Python's usual quiet exit
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to stdout: {exc.strerror or exc}") from None
+
+
+def _check_engine(name: str, quiet: bool) -> str:
+    """The engine name to run (``--engine``, matched case-insensitively as ``--format`` is)."""
     from ..plugins.manager import get_plugin_manager
 
     manager = get_plugin_manager()
     if not quiet:
         for problem in manager.load_errors:
             typer.echo(f"rfsrules: warning: {problem}", err=True)
-    if name != "auto" and name not in manager.engines:
-        raise UnknownNameError("engine", name, list(manager.engines) + ["auto"])
+    known = ["auto", *manager.engines]
+    if name in known:
+        return name
+    folded = [k for k in known if k.lower() == name.lower()]
+    if len(folded) == 1:
+        return folded[0]
+    raise UnknownNameError("engine", name, known)
 
 
 def _total_bytes(data: list[str]) -> int:
@@ -239,7 +264,8 @@ def _total_bytes(data: list[str]) -> int:
 
 
 @contextmanager
-def _progress(data: list[str], *, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+def _progress(data: list[str], *, enabled: bool,
+              per_file: bool = False) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on stderr for large inputs on a terminal (never in CI or when piped)."""
     try:
         interactive = sys.stderr.isatty()
@@ -254,10 +280,19 @@ def _progress(data: list[str], *, enabled: bool) -> Iterator[Callable[[int, int]
     # no refresh thread (auto_refresh): --jobs forks worker processes only from a single-threaded process
     with Progress("checking", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                   console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
-        task = bar.add_task("checking", total=_total_bytes(data))
+        grand_total = _total_bytes(data)
+        task = bar.add_task("checking", total=grand_total)
         last = [0.0]
+        # with --per-file each file is a run of its own, reporting (done, total) of that file only: the
+        # files before the current one are added, so that the bar goes once from 0 to the whole size
+        run = {"offset": 0, "done": 0, "total": 0}
 
         def update(done: int, total: int) -> None:
+            if per_file:
+                if done < run["done"] or (run["total"] and total != run["total"]):
+                    run["offset"] += run["total"]  # the next file's run has started
+                run["done"], run["total"] = done, total
+                done, total = run["offset"] + done, max(grand_total, run["offset"] + total)
             now = time.monotonic()
             bar.update(task, completed=done, total=total, refresh=now - last[0] >= 0.1)
             if now - last[0] >= 0.1:

@@ -152,14 +152,13 @@ def parse_ref_time(text: str | None) -> datetime:
     """``--ref-time``: an ISO-8601 date-time (``Z`` or offset; naive means UTC) or ``now`` (the default)."""
     if text is None or text.strip().lower() == "now":
         return datetime.now(timezone.utc)
+    from ..runner import parse_ref_time as parse_reference  # what rfsrules.check(ref_time=...) accepts
+
     try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
+        return parse_reference(text)
+    except UsageError:
         raise UsageError(f"invalid --ref-time {text!r}: expected an ISO-8601 date-time "
                          "such as 2026-01-15T12:00:00Z") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def write_output(path: str, text: str) -> None:

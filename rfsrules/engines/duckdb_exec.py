@@ -516,6 +516,9 @@ def malformed_of(raw: bytes | None, max_line_bytes: int) -> Malformed:
         return value
     if value is BLANK:
         return Malformed(Reason.MALFORMED_JSON.value, "invalid JSON", raw.decode("utf-8", "replace")[:80])
+    if isinstance(value, dict):  # Python's parser accepts what DuckDB's refused (a lone surrogate escape)
+        return Malformed(Reason.MALFORMED_JSON.value, "invalid JSON for DuckDB (an unpaired UTF-16 surrogate "
+                         "escape?)", raw.decode("utf-8", "replace")[:80])
     return not_an_object(value, raw)
 
 

@@ -54,7 +54,7 @@ def convert_cell(cell: str, types: Sequence[str]) -> Any:
     return cell
 
 
-def iter_csv(stream: IO[bytes], *, field_types: Mapping[str, Sequence[str]], max_line_bytes: int,
+def iter_csv(stream: IO[bytes], *, field_types: Mapping[Any, Sequence[str]], max_line_bytes: int,
              chunk_size: int = CHUNK_SIZE, progress: Callable[[int], None] | None = None,
              position: Callable[[], int] | None = None) -> Iterator[tuple[int, Any]]:
     """Yield ``(line, record | Malformed)`` for each data row; ``line`` is the row's first physical line.
@@ -62,6 +62,11 @@ def iter_csv(stream: IO[bytes], *, field_types: Mapping[str, Sequence[str]], max
     The first non-blank row is the header (line 1 usually). A column absent from the header is missing
     from every record; an empty cell is null. Rows with a different number of cells than the header are
     ``malformed_csv``; lines with invalid UTF-8 or longer than ``max_line_bytes`` are malformed too.
+
+    ``field_types`` maps a column name to its declared types, or a tuple of keys (``("data", "value")``,
+    see :func:`rfsrules.io.sources.declared_csv_types`) to the types of a nested field: a column named
+    ``data.value`` then fills ``record["data"]["value"]``, unless a column ``data.value`` is declared as
+    a top-level name or another column is a prefix of it (``data``), which keep it a plain column.
     """
     blocks = LineBlocks(stream, max_line_bytes=max_line_bytes, chunk_size=chunk_size,
                         progress=progress, position=position)
@@ -105,18 +110,39 @@ def iter_csv(stream: IO[bytes], *, field_types: Mapping[str, Sequence[str]], max
             if duplicates:
                 raise InputError(f"the CSV header names {', '.join(repr(d) for d in duplicates)} more than once "
                                  f"(duplicate columns)")
-            converters = [(name, field_types.get(name)) for name in header]
+            converters = _converters(header, field_types)
             continue
         if len(row) != len(header):
             yield start, Malformed(Reason.MALFORMED_CSV.value,
                                    f"CSV row has {len(row)} cells, the header has {len(header)}",
                                    excerpt(",".join(row)))
             continue
-        record = {}
-        for (name, types), cell in zip(converters, row):
-            record[name] = (None if cell == "" else cell) if types is None else convert_cell(cell, types)
+        record: dict[str, Any] = {}
+        for (name, keys, types), cell in zip(converters, row):
+            value = (None if cell == "" else cell) if types is None else convert_cell(cell, types)
+            if keys is None:
+                record[name] = value
+            else:
+                target = record
+                for k in keys[:-1]:
+                    target = target.setdefault(k, {})
+                target[keys[-1]] = value
         yield start, record
     yield from _flush(pending)
+
+
+def _converters(header: Sequence[str], field_types: Mapping[Any, Sequence[str]]
+                ) -> list[tuple[str, tuple[str, ...] | None, Sequence[str] | None]]:
+    """``(column, nested keys or None, declared types or None)`` for each column of ``header``."""
+    nested = {".".join(k): k for k in field_types if isinstance(k, tuple)}
+    columns = set(header)
+    out: list[tuple[str, tuple[str, ...] | None, Sequence[str] | None]] = []
+    for name in header:
+        keys = nested.get(name) if name not in field_types else None
+        if keys is not None and any(".".join(keys[:i]) in columns for i in range(1, len(keys))):
+            keys = None  # a column `data` next to `data.value`: both stay plain columns
+        out.append((name, keys, field_types[keys] if keys is not None else field_types.get(name)))
+    return out
 
 
 def _flush(pending: list[tuple[int, Malformed]]) -> Iterator[tuple[int, Malformed]]:

@@ -14,6 +14,10 @@ from .lines import (CHUNK_SIZE, Malformed, NumberOutOfRange, _reject_constant, c
 _WHITESPACE = " \t\r\n"
 _TOKEN_TAIL = re.compile(r"[0-9A-Za-z.+-]*").fullmatch
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of bytes that are not UTF-8
+_RESUMABLE = Reason.INVALID_ENCODING.value
+"""The one element error after which the next element can still be found: invalid UTF-8 is only detected
+once the element has been decoded (bytes that are not UTF-8 cannot be JSON syntax), so its end is known.
+Every other error leaves the end of the element unknown and stops reading."""
 
 
 class _ArrayStream:
@@ -66,7 +70,8 @@ def iter_json_array(stream: IO[bytes], *, max_line_bytes: int, chunk_size: int =
     Memory holds one element at a time plus one read chunk. A document that is a single object counts as
     one element. Problems yield ``(position, Malformed)``: an element larger than ``max_line_bytes``
     (``line_too_long``), invalid UTF-8 (``invalid_encoding``) or invalid JSON (``malformed_json``, also a
-    number too large for a double); after such an error the next element cannot be located reliably, so
+    number too large for a double). After invalid UTF-8 reading goes on with the next element (the
+    element's end is known); after any other error the next element cannot be located reliably, so
     reading stops there. A read error (truncated gzip) propagates after the elements decoded before it.
     """
     src = _ArrayStream(stream, chunk_size, on_read)
@@ -93,7 +98,7 @@ def iter_json_array(stream: IO[bytes], *, max_line_bytes: int, chunk_size: int =
         index += 1
         value = _decode_element(src, raw_decode, max_line_bytes)
         yield index, value
-        if isinstance(value, Malformed):
+        if isinstance(value, Malformed) and value.reason != _RESUMABLE:
             return
         if single:
             yield from _trailing(src, index + 1, single=True)
@@ -153,12 +158,12 @@ def _decode_element(src: _ArrayStream, raw_decode, max_line_bytes: int) -> Any:
             continue
         if end - start > max_line_bytes:
             return _too_big(max_line_bytes)
+        src.pos = end
         if src.dirty:
             bad = _ESCAPED_BYTE.search(src.buf, start, end)
             if bad is not None:
-                return Malformed(Reason.INVALID_ENCODING.value,
-                                 f"invalid UTF-8 at character {bad.start() - start + 1} of the element")
-        src.pos = end
+                # valid JSON apart from its bytes, so its end is known: reading goes on after it
+                return Malformed(_RESUMABLE, f"invalid UTF-8 at character {bad.start() - start + 1} of the element")
         return value
 
 

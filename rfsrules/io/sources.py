@@ -138,16 +138,30 @@ def unreadable(exc: BaseException) -> Malformed:
     return Malformed(Reason.INVALID_ENCODING.value, f"unreadable input: {type(exc).__name__}: {exc}")
 
 
-def declared_csv_types(ruleset: Any) -> dict[str, tuple[str, ...]]:
-    """Column -> declared types, from ``fields:`` entries and ``type`` rules on top-level fields."""
-    types: dict[str, list[str]] = {}
+def declared_csv_types(ruleset: Any) -> dict[Any, tuple[str, ...]]:
+    """Column -> declared types, from ``fields:`` entries and ``type`` rules, for :func:`rfsrules.io.csvfile.iter_csv`.
+
+    A top-level field is keyed by its name. A nested field (``data.value``: keys only, none holding a
+    dot) is keyed by its tuple of keys, ``("data", "value")``, so that a CSV column named ``data.value``
+    becomes that nested field; every such field a rule (or ``record_id``) names is listed, with the
+    types declared for it (possibly none).
+    """
+    types: dict[Any, list[str]] = {}
+
+    def key(path: Any) -> Any:
+        segments = getattr(path, "segments", ())
+        if not segments or not all(type(s) is str for s in segments):
+            return None
+        if len(segments) == 1:
+            return segments[0]
+        return None if any("." in s for s in segments) else tuple(segments)
 
     def add(path: Any, declared: Any) -> None:
-        segments = getattr(path, "segments", ())
-        if len(segments) != 1 or not isinstance(segments[0], str) or declared is None:
+        name = key(path)
+        if name is None or (declared is None and not isinstance(name, tuple)):
             return
-        names = [declared] if isinstance(declared, str) else list(declared)
-        bucket = types.setdefault(segments[0], [])
+        bucket = types.setdefault(name, [])
+        names = [] if declared is None else [declared] if isinstance(declared, str) else list(declared)
         bucket.extend(n for n in names if isinstance(n, str) and n not in bucket)
 
     for spec in getattr(ruleset, "fields", ()):
@@ -156,4 +170,24 @@ def declared_csv_types(ruleset: Any) -> dict[str, tuple[str, ...]]:
         if rule.check == "type" and rule.enabled:
             for path in rule.fields:
                 add(path, rule.params.get("type"))
+    for rule in getattr(ruleset, "rules", ()):  # nested fields named without a declared type
+        for path in (*rule.fields, *_expression_fields(rule)):
+            add(path, None)
+    add(getattr(ruleset, "record_id", None), None)
     return {k: tuple(v) for k, v in types.items()}
+
+
+def _expression_fields(rule: Any) -> list[Any]:
+    """Fields a rule's ``where`` filter and, for an ``expression`` rule, its expression read."""
+    trees = [rule.where] if rule.where is not None else []
+    text = rule.params.get("expr") if rule.check == "expression" else None
+    if not trees and not isinstance(text, str):
+        return []
+    from .. import expr as expressions  # loads sqlglot: only for rulesets with expressions
+
+    if isinstance(text, str):
+        try:
+            trees.append(expressions.parse_expression(text))
+        except Exception:  # noqa: BLE001 - the loader reports bad expressions; they type no column
+            pass
+    return [path for tree in trees for path in expressions.field_refs(tree)]

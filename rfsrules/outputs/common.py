@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Iterable, Sequence
 
 import orjson
@@ -36,11 +37,20 @@ def all_rules(report: Report) -> list[RuleResult]:
     return list(report.rules) + list(report.metadata_rules)
 
 
-def _rank(severity: str) -> int:
+def severity_rank(severity: str) -> int:
+    """The rank of a severity name (``low`` lowest); 0 for an unknown name."""
     try:
         return Severity.parse(severity).rank
     except ValueError:
         return 0
+
+
+def gate_breaches(report: Report) -> list[ThresholdBreach]:
+    """The breached thresholds that fail the gate: at or above ``fail_on``, and quality below its minimum."""
+    summary = report.summary
+    floor = None if summary.fail_on == "none" else severity_rank(summary.fail_on)
+    return [b for b in summary.breaches
+            if b.name == "quality_score_min" or (floor is not None and severity_rank(b.severity) >= floor)]
 
 
 def gate_reasons(report: Report) -> list[str]:
@@ -54,12 +64,11 @@ def gate_reasons(report: Report) -> list[str]:
     reasons: list[str] = []
     rules = all_rules(report)
     if fail_on != "none":
-        floor = _rank(fail_on)
-        failing = [r for r in rules if r.status == "failed" and _rank(r.severity) >= floor]
+        floor = severity_rank(fail_on)
+        failing = [r for r in rules if r.status == "failed" and severity_rank(r.severity) >= floor]
         if failing:
             reasons.append(f"{plural(len(failing), 'failing rule')} at or above {fail_on}")
-        breached = [b for b in summary.breaches
-                    if _rank(b.severity) >= floor and b.name != "quality_score_min"]
+        breached = [b for b in gate_breaches(report) if b.name != "quality_score_min"]
         if breached:
             reasons.append(f"{plural(len(breached), 'threshold')} breached at or above {fail_on}")
     if any(b.name == "quality_score_min" for b in summary.breaches):
@@ -130,8 +139,14 @@ def shows_value(violation: Violation) -> bool:
 
 
 def format_score(value: float | None) -> str:
-    """A 0..1 score with three decimals, ``n/a`` when not measured."""
-    return "n/a" if value is None else f"{value:.3f}"
+    """A 0..1 score with three decimals, cut (not rounded) so that a score below a level's cut-off never
+    reads as the cut-off (0.6999 is ``0.699``, with level ``poor``); ``n/a`` when not measured."""
+    if value is None:
+        return "n/a"
+    return str(Decimal(repr(value)).quantize(_THOUSANDTH, rounding=ROUND_FLOOR))
+
+
+_THOUSANDTH = Decimal("0.001")
 
 
 def format_percent(value: float | None) -> str:

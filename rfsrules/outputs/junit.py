@@ -1,4 +1,4 @@
-"""JUnit XML: one testsuite per report, one testcase per rule (failure/error/skipped by status)."""
+"""JUnit XML: one testsuite per report, one testcase per rule (failure/error/skipped by status), one for thresholds."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Sequence
 from ..report import Report
 from ..results import RuleResult
 from .common import (
-    RenderOptions, as_reports, describe_breach, example_parts, format_percent, format_score, plural,
-    shown_examples,
+    RenderOptions, as_reports, describe_breach, example_parts, format_percent, format_score, gate_breaches,
+    plural, severity_rank, shown_examples,
 )
 
 # Characters XML 1.0 cannot carry at all (ElementTree would write them and break the document).
@@ -52,10 +52,11 @@ def _suite(report: Report, options: RenderOptions) -> ET.Element:
     if len(s.sources) == 1:
         name += f" {s.sources[0]}"
     groups = [(r, False) for r in report.rules] + [(r, True) for r in report.metadata_rules]
+    failing_breaches = gate_breaches(report)
     suite = ET.Element("testsuite", {
         "name": xml_text(name),
-        "tests": str(len(groups)),
-        "failures": str(sum(1 for r, _ in groups if r.status == "failed")),
+        "tests": str(len(groups) + 1),
+        "failures": str(sum(1 for r, _ in groups if r.status == "failed") + (1 if failing_breaches else 0)),
         "errors": str(sum(1 for r, _ in groups if r.status == "error")),
         "skipped": str(sum(1 for r, _ in groups if r.status == "skipped")),
         "time": f"{s.duration_seconds or 0.0:.3f}",
@@ -89,7 +90,28 @@ def _suite(report: Report, options: RenderOptions) -> ET.Element:
     for rule, is_metadata in groups:
         suite.append(_case(rule, f"{classname}.metadata" if is_metadata else classname,
                            is_metadata, multi_source, options))
+    suite.append(_thresholds_case(report, f"{classname}.thresholds", failing_breaches))
     return suite
+
+
+def _thresholds_case(report: Report, classname: str, failing: list) -> ET.Element:
+    """The batch thresholds as one testcase: failed when a breach fails the gate (at or above ``fail_on``,
+    or quality below its minimum), so that a run failing on thresholds alone is not all green."""
+    case = ET.Element("testcase", {"classname": xml_text(classname), "name": "thresholds"})
+    breaches = report.summary.breaches
+    if failing:
+        worst = max(failing, key=lambda b: severity_rank(b.severity))
+        failure = ET.SubElement(case, "failure", {
+            "message": xml_text(f"{plural(len(failing), 'threshold')} breached: "
+                                + ", ".join(b.name for b in failing)),
+            "type": xml_text(worst.severity)})
+        failure.text = xml_text("\n".join(f"{b.name}: {describe_breach(b)} [{b.severity}]" for b in breaches))
+    elif breaches:  # breached below fail_on: reported, not failing
+        out = ET.SubElement(case, "system-out")
+        out.text = xml_text("\n".join(f"{b.name}: {describe_breach(b)} [{b.severity}] (below fail-on "
+                                       f"{report.summary.fail_on})" for b in breaches))
+    return case
+
 
 
 def _case(rule: RuleResult, classname: str, is_metadata: bool, multi_source: bool,
