@@ -305,3 +305,167 @@ def test_lint_does_not_fire_the_ruleset_loaded_hook(tmp_path):
         assert calls == ["t"]
     finally:
         manager.notify_ruleset_loaded = original
+
+
+# --- the editor schema accepts ${VAR} wherever the loader substitutes it ---------------------------
+
+ENV_TEXT = """\
+rfsrules: ${FORMAT:-1}
+name: ${NAME:-env}
+version: ${VERSION:-1.0.0}
+fields:
+  amount: {type: [number, "${EXTRA_TYPE:-integer}"], min: "${LO:-0}", required: "${REQ:-true}"}
+rules:
+  - id: rows-${ENV:-dev}
+    check: row_count
+    min: ${MIN_ROWS:-1}
+    severity: ${SEV:-high}
+    enabled: ${ON:-true}
+  - id: fresh
+    check: max_age
+    field: ts
+    max_age: ${MAX_AGE:-1h}
+thresholds:
+  quality_score_min: ${QMIN:-0.8}
+  memory_usage_max: ${MEM:-512MiB}
+"""
+
+
+def test_editor_schema_accepts_env_references_the_loader_substitutes():
+    import jsonschema
+
+    from rfsrules.ruleset.schema import ruleset_json_schema
+    from rfsrules.ruleset.yamlsafe import parse_yaml
+
+    ruleset = load_ruleset_text(ENV_TEXT, registry=REGISTRY, env={"SEV": "critical"})
+    assert [(r.id, r.severity) for r in ruleset.rules][-2:] == [("rows-dev", "critical"), ("fresh", "medium")]
+    schema = ruleset_json_schema(REGISTRY)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    data = parse_yaml(ENV_TEXT)[0]
+    # was: 12 errors such as "'${MIN_ROWS:-1}' is not of type 'integer'" for a file the loader accepts
+    assert [list(e.absolute_path) for e in validator.iter_errors(data)] == []
+    # values that are neither valid nor a reference are still errors, where they are
+    bad = dict(data, rules=[dict(data["rules"][0], min="lots", severity="hgh")])
+    assert sorted({tuple(e.absolute_path) for e in validator.iter_errors(bad)}) == [
+        ("rules", 0, "min"), ("rules", 0, "severity")]
+
+
+# --- a field with one bad attribute still has its other attributes checked -------------------------
+
+def test_a_bad_field_attribute_does_not_hide_the_fields_other_problems():
+    text = HEADER + """\
+fields:
+  a: {required: true, severty: high, min: 5, max: 1}
+  b: {exclusive_min: true, min: "x", max: 1}
+  c: {type: [string, strin], pattern: "(?<=x)"}
+  d: {in: 5, min_length: 3, max_length: 2}
+metadata_rules:
+  fields:
+    src: {requird: true, min: 2, max: 1}
+"""
+    # was: only the schema errors; min > max, the invalid regex and the lengths were not reported
+    assert issues(text) == [
+        (5, 23, "RFL001", "unknown key 'severty' in field 'a' (did you mean 'severity'?)"),
+        (5, 43, "RFL006", "min (5) is greater than max (1)"),
+        (6, 33, "RFL002", "min: expected a number, got string 'x'"),
+        (7, 22, "RFL002", "type[1]: 'strin' is not one of string, integer, number, boolean, object, array, "
+                          "timestamp, date, uuid, email, null (did you mean 'string'?)"),
+        (7, 39, "RFL005", "pattern: invalid regular expression: invalid perl operator: (?<="),
+        (8, 11, "RFL002", "in: expected a list, got integer 5"),
+        (8, 26, "RFL006", "min (3) is greater than max (2)"),
+        (11, 11, "RFL001", "unknown key 'requird' in field 'src' (did you mean 'required'?)"),
+        (11, 31, "RFL006", "min (2) is greater than max (1)"),
+    ]
+
+
+# --- an override is not reported as missing its check when that is not its problem -----------------
+
+def test_an_override_of_a_base_that_cannot_be_loaded_is_not_also_missing_a_check(tmp_path):
+    (tmp_path / "child.yaml").write_text(HEADER + "extends: missing.yaml\nrules:\n  - id: r\n    enabled: false\n")
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(tmp_path / "child.yaml", registry=REGISTRY, env={})
+    # was: also "missing required key 'check'" at 6:5, for an override of a rule of the missing base
+    assert [(i.line, i.col, i.code) for i in info.value.issues] == [(4, 10, "RFL010")]
+
+
+def test_a_repeated_override_is_only_a_duplicate_id(tmp_path):
+    (tmp_path / "base.yaml").write_text(HEADER + "rules:\n  - {id: r, check: row_count, min: 1}\n")
+    (tmp_path / "child.yaml").write_text(
+        HEADER + "extends: base.yaml\nrules:\n  - {id: r, min: 2}\n  - {id: r, min: 3}\n  - {id: ghost, min: 1}\n")
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(tmp_path / "child.yaml", registry=REGISTRY, env={})
+    child = str(tmp_path / "child.yaml")
+    # was: also "missing required key 'check'" at 7:5; an override naming no base rule still needs a check
+    assert [(i.line, i.col, i.code, i.message) for i in info.value.issues] == [
+        (7, 6, "RFL004", f"duplicate rule id 'r' (first defined at {child}:6:6)"),
+        (8, 5, "RFL002", "missing required key 'check'"),
+    ]
+
+
+# --- a value of the wrong type is one problem, not also "None is not one of ..." -------------------
+
+def test_a_wrong_typed_enum_value_is_one_issue_in_yaml_words():
+    text = HEADER + """\
+fields:
+  a: {type: [string, null]}
+  b: {type: null}
+rules:
+  - {id: s, check: statistic, field: x, stat: null}
+  - {id: t, check: statistic, field: x, stat: avg}
+"""
+    hint = " (quote it, 'null', to name the null type)"
+    # was: two issues at each of the first three places, the first naming Python's None
+    assert issues(text) == [
+        (5, 22, "RFL002", "type[1]: expected a string, got null" + hint),
+        (6, 13, "RFL002", "type: expected a string or a list, got null" + hint),
+        (8, 47, "RFL002", "stat: expected a string, got null"),
+        (9, 47, "RFL002", "stat: 'avg' is not one of mean, min, max, stddev, sum"),
+    ]
+    assert issues("rfsrules: true\nname: t\nversion: 1.0.0\n") == [
+        (1, 11, "RFL002", "rfsrules: unsupported format version true (this version of rfsrules reads format 1)")]
+
+
+# --- aliases cannot multiply the loader's work past the node budget --------------------------------
+
+def test_an_aliased_string_with_a_dollar_is_substituted_once(monkeypatch):
+    from rfsrules.ruleset import envsubst
+
+    calls = []
+    original = envsubst.substitute_text
+    monkeypatch.setattr(envsubst, "substitute_text", lambda text, *a: calls.append(len(text)) or original(text, *a))
+    big = "$x " * 100_000 + "${A:-x}"
+    text = HEADER + f'description: &a "{big}"\nreport:\n  formats: [' + ", ".join(["*a"] * 2_000) + "]\n"
+    ruleset = load_ruleset_text(text, registry=REGISTRY, env={})
+    formats = ruleset.report["formats"]
+    # was: one substitution (and one 300 kB copy) per alias: 20,000 aliases of a 1 MB string took
+    # more than two minutes and gigabytes of memory
+    assert calls == [len(big)]
+    assert len(formats) == 2_000 and all(f is formats[0] for f in formats)
+    assert formats[0].endswith("$x x")
+
+
+def test_a_long_expression_repeated_through_merge_keys_is_parsed_once(monkeypatch):
+    from rfsrules import expr as exprlib
+
+    calls = []
+    original = exprlib.parse_expression
+    monkeypatch.setattr(exprlib, "parse_expression", lambda text: calls.append(text) or original(text))
+    expression = " and ".join(["x = 1"] * 50)
+    text = HEADER + f'rules:\n  - &r {{id: a, check: expression, expr: "{expression}", where: "x <> 2"}}\n' + "".join(
+        f"  - {{<<: *r, id: a{i}}}\n" for i in range(200))
+    ruleset = load_ruleset_text(text, registry=REGISTRY, env={})
+    assert len(ruleset.rules) == 201
+    # was: 402 parses; 2,000 copies of a 9,000-character expression took 100 s to lint
+    assert sorted(calls) == sorted([expression, "x <> 2"])
+
+
+def test_an_aliased_duplicate_rule_is_reported_once_and_briefly():
+    huge_id = "a" * 200_000
+    text = HEADER + f'rules:\n  - &r {{id: "{huge_id}", check: range, field: x}}\n' + "  - *r\n" * 300
+    found = issues(text)
+    # was: every alias compiled again, and each duplicate message quoted the whole id (300 x 200 kB)
+    assert found == [
+        (5, 9, "RFL004", "duplicate rule id '" + "a" * 75 + "...' (first defined at t.yaml:5:9)"),
+        (5, 9, "RFL002", "give at least one of min, max"),
+    ]

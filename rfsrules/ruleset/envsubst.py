@@ -69,12 +69,29 @@ def substitute(data: Any, loc: Loc, env: Mapping[str, str]) -> tuple[Any, Loc, l
     """
     issues: list[Issue] = []
     unresolved: set[Pos] = set()
-    new_data, new_loc = _walk(data, loc, env, issues, unresolved)
+    new_data, new_loc = _walk(data, loc, env, issues, unresolved, {})
     return new_data, new_loc, issues, unresolved
 
 
 def _walk(value: Any, loc: Loc | None, env: Mapping[str, str], issues: list[Issue],
-          unresolved: set[Pos]) -> tuple[Any, Loc | None]:
+          unresolved: set[Pos], done: dict) -> tuple[Any, Loc | None]:
+    """Substitute in ``value``. An alias gives the very same value and location objects as its
+    anchor, so ``done`` (keyed by their identities) substitutes each anchored value once and every
+    alias shares the result: a file repeating a long string through aliases stays as small after
+    substitution as the node budget of the YAML reader let it be."""
+    if loc is None or not isinstance(value, (str, dict, list)):
+        return value, loc
+    key = (id(value), id(loc))
+    hit = done.get(key)
+    if hit is not None:
+        return hit[2], hit[3]
+    new_value, new_loc = _walk_one(value, loc, env, issues, unresolved, done)
+    done[key] = (value, loc, new_value, new_loc)  # holds value and loc, so their ids are not reused
+    return new_value, new_loc
+
+
+def _walk_one(value: Any, loc: Loc | None, env: Mapping[str, str], issues: list[Issue],
+              unresolved: set[Pos], done: dict) -> tuple[Any, Loc | None]:
     if isinstance(value, str):
         if "$" not in value or loc is None:
             return value, loc
@@ -97,7 +114,7 @@ def _walk(value: Any, loc: Loc | None, env: Mapping[str, str], issues: list[Issu
         out: dict = {}
         children: dict = {}
         for key, item in value.items():
-            new_item, new_loc = _walk(item, loc.children.get(key), env, issues, unresolved)
+            new_item, new_loc = _walk(item, loc.children.get(key), env, issues, unresolved, done)
             changed |= new_item is not item or new_loc is not loc.children.get(key)
             out[key], children[key] = new_item, new_loc
         if not changed:
@@ -111,7 +128,7 @@ def _walk(value: Any, loc: Loc | None, env: Mapping[str, str], issues: list[Issu
         locs: list = []
         for idx, item in enumerate(value):
             item_loc = loc.children[idx] if idx < len(loc.children) else None
-            new_item, new_loc = _walk(item, item_loc, env, issues, unresolved)
+            new_item, new_loc = _walk(item, item_loc, env, issues, unresolved, done)
             changed |= new_item is not item or new_loc is not item_loc
             items.append(new_item)
             locs.append(new_loc)

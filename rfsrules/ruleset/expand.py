@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ..errors import Issue
 from . import codes
@@ -58,10 +58,13 @@ def _params(check: str, attrs: dict[str, Any]) -> dict[str, str]:
 
 def expand_fields(fields: Any, fields_loc: Loc | None, *, id_prefix: str, section_path: tuple, section: str,
                   order_of: Callable[[str], int], origin_of: Callable[[str], str],
-                  skip: set[str], issues: list[Issue]) -> list[RuleEntry]:
+                  skip: set[str], issues: list[Issue],
+                  bad_attrs: Mapping[str, set[str]] | None = None) -> list[RuleEntry]:
     """Generated rule entries of a (merged) ``fields:`` mapping, fields in order, then attributes in order.
 
-    ``skip`` names fields whose attributes already failed validation; they generate nothing.
+    ``skip`` names fields that generate nothing (their path is invalid); ``bad_attrs`` names, per
+    field, the attributes that already failed validation: they are left out, and the field's other
+    attributes are still expanded and checked, so a file's problems are all reported in one run.
     """
     if not isinstance(fields, dict) or fields_loc is None:
         return []
@@ -76,6 +79,9 @@ def expand_fields(fields: Any, fields_loc: Loc | None, *, id_prefix: str, sectio
                 pos = field_loc.key_pos(flag) or field_loc.pos
                 issues.append(Issue(pos.file, pos.line, pos.col,
                                     f"{flag} has no effect without {bound} in field {name!r}", codes.SCHEMA))
+        bad = bad_attrs.get(name) if bad_attrs else None
+        if bad:
+            attrs = {k: v for k, v in attrs.items() if k not in bad}
         for check, trigger in attribute_checks(attrs):
             trigger_pos = field_loc.key_pos(trigger) or field_key
             data: dict[str, Any] = {"id": f"{id_prefix}{name}.{check}", "check": check, "field": name}

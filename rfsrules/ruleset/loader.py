@@ -56,13 +56,15 @@ class _Session:
         self.order: dict[str, int] = {}  # display path -> merge order
         self.dirs: dict[str, str] = {}  # display path -> directory for relative paths
         self.loaded: dict[str, _State | None] = {}  # real path -> merged state (diamonds load once)
-        self.skip_fields: dict[str, set[str]] = {"rules": set(), "metadata_rules": set()}
+        # fields: attributes that failed the document schema (field -> attributes), left out of expansion
+        self.bad_attrs: dict[str, dict[str, set[str]]] = {"rules": {}, "metadata_rules": {}}
         self.top = ""
         self.dropped: list[RuleEntry] = []
         self._validator: Any = None
         self.derive_plugins = False  # True when the registry is the process-wide one
         self.manager: Any = None  # the plugin manager the ruleset runs with (None: process-wide)
         self.plugin_refs: tuple[str, ...] | None = None
+        self.broken_base = False  # an extends: file could not be loaded (already reported)
 
     def reportable_issues(self) -> list[Issue]:
         """The issues, without those that only repeat an unset ``${VAR}`` at the value it left empty."""
@@ -116,10 +118,10 @@ class _Session:
         validator = self._validator
         for path, issue in schema_issues(validator, data, loc):
             self.issues.append(issue)
-            if len(path) >= 2 and path[0] == "fields":
-                self.skip_fields["rules"].add(path[1])
-            elif len(path) >= 3 and path[:2] == ("metadata_rules", "fields"):
-                self.skip_fields["metadata_rules"].add(path[2])
+            if len(path) >= 3 and path[0] == "fields":
+                self.bad_attrs["rules"].setdefault(path[1], set()).add(path[2])
+            elif len(path) >= 4 and path[:2] == ("metadata_rules", "fields"):
+                self.bad_attrs["metadata_rules"].setdefault(path[2], set()).add(path[3])
         if not isinstance(data, dict):
             return None
         return data, loc
@@ -160,7 +162,9 @@ class _Session:
                 continue
             pos = loc.locate(("extends",) if isinstance(extends, str) else ("extends", index))
             base_state = self.load_base(rel, pos, display, base_dir, chain)
-            if base_state is not None:
+            if base_state is None:
+                self.broken_base = True
+            else:
                 merged = base_state if merged is None else self.merge(merged, base_state)
         self.order.setdefault(display, len(self.order))
         own = self.own_state(data, loc, display)
@@ -245,7 +249,7 @@ class _Session:
         for section, fields_path, prefix in (("rules", ("fields",), ""),
                                              ("metadata_rules", ("metadata_rules", "fields"), "metadata.")):
             fields, fields_loc = _get(data, loc, fields_path)
-            skip = self.skip_fields[section] | self.check_field_keys(fields, fields_loc)
+            skip = self.check_field_keys(fields, fields_loc)
             if isinstance(fields, dict) and fields:
                 declared[section] = DeclaredFields(fields)
             if section == "rules":
@@ -253,7 +257,7 @@ class _Session:
             generated[section] = expand_fields(
                 fields, fields_loc, id_prefix=prefix, section_path=fields_path, section=section,
                 order_of=self.order_of, origin_of=lambda f, s=section: self.origin_of(s, f),
-                skip=skip, issues=self.issues)
+                skip=skip, bad_attrs=self.bad_attrs[section], issues=self.issues)
         gen_rules, rules = resolve_generated(generated["rules"], state.rules, self.issues, self.dropped)
         gen_meta, meta_rules = resolve_generated(generated["metadata_rules"], state.metadata_rules, self.issues,
                                                  self.dropped)
@@ -261,11 +265,23 @@ class _Session:
         compiler = RuleCompiler(self.registry, declared, self.resolve_file)
         built: dict[str, list] = {"rules": [], "metadata_rules": []}
         for entry in entries:
-            rule = compiler.compile(entry, self.issues)
+            found: list[Issue] = []
+            rule = compiler.compile(entry, found)
+            if entry.is_patch:
+                found = self.unmatched_patch(entry, found)
+            self.issues.extend(found)
             if rule is not None:
                 built[entry.section].append(rule)
+        compiled = {(id(e.data), e.section) for e in entries}
         for entry in self.dropped:  # left out as duplicates; still report their other problems
-            compiler.compile(entry, self.issues)
+            if (id(entry.data), entry.section) in compiled:
+                continue  # an alias of a rule already compiled: the same problems at the same places
+            compiled.add((id(entry.data), entry.section))
+            found = []
+            compiler.compile(entry, found)
+            if entry.is_patch:  # a repeated override: the duplicate id is its problem, not a missing check
+                found = [i for i in found if not _is_missing_check(i, entry)]
+            self.issues.extend(found)
         record_id = self.record_id(data, loc)
         check_quality(data.get("quality"), loc.child("quality"), self.issues)
         if self.issues:
@@ -301,6 +317,13 @@ class _Session:
             raw=frozen_mapping(raw),
         )
 
+    def unmatched_patch(self, entry: RuleEntry, found: list[Issue]) -> list[Issue]:
+        """``found`` without the missing ``check`` of a rule that may change a rule of a base that
+        could not be loaded (the base's problem is reported; the override is not wrong by itself)."""
+        if self.broken_base:
+            return [i for i in found if not _is_missing_check(i, entry)]
+        return found
+
     def check_field_keys(self, fields: Any, fields_loc: Loc | None) -> set[str]:
         """Names under ``fields:`` that are not valid field paths (reported, then skipped)."""
         bad: set[str] = set()
@@ -325,13 +348,19 @@ class _Session:
             return None
 
 
+def _is_missing_check(issue: Issue, entry: RuleEntry) -> bool:
+    """True for the schema's ``missing required key 'check'`` of ``entry`` itself."""
+    pos = entry.loc.pos
+    return issue.message == "missing required key 'check'" and (issue.path, issue.line, issue.col) == tuple(pos[:3])
+
+
 def _field_specs(fields: Any, fields_loc: Loc | None, skip: set[str]) -> list[FieldSpec]:
     """``FieldSpec`` of each valid ``fields:`` entry, as written (after merging)."""
     if not isinstance(fields, dict) or fields_loc is None:
         return []
     out = []
     for name, attrs in fields.items():
-        if name not in skip:
+        if name not in skip and (attrs is None or isinstance(attrs, dict)):
             pos = fields_loc.key_pos(name) or fields_loc.pos
             out.append(FieldSpec(parse_path(name), frozen_mapping(attrs or {}), Span(pos.file, pos.line, pos.col)))
     return out

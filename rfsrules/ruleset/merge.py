@@ -52,7 +52,13 @@ class RuleEntry:
 def duplicate_issue(entry: RuleEntry, first: RuleEntry) -> Issue:
     """``duplicate rule id 'x' (first defined at file:line:col)`` at the later definition."""
     return Issue(entry.span.file, entry.span.line, entry.span.col,
-                 f"duplicate rule id {entry.id!r} (first defined at {first.span})", codes.DUPLICATE_RULE_ID)
+                 f"duplicate rule id {_short_id(entry.id)} (first defined at {first.span})", codes.DUPLICATE_RULE_ID)
+
+
+def _short_id(rule_id: Any, limit: int = 80) -> str:
+    """The repr of a rule id for messages, cut short (an id repeated through aliases may be huge)."""
+    text = repr(rule_id[:limit] if isinstance(rule_id, str) else rule_id)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 def deep_merge(base: Any, base_loc: Loc, child: Any, child_loc: Loc) -> tuple[Any, Loc]:

@@ -307,10 +307,60 @@ def editor_rule_schema(registry: CheckRegistry) -> dict[str, Any]:
     return {"type": "object", "properties": common, "required": ["id"], "allOf": branches}
 
 
+ENV_REF_PATTERN = r"\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}"
+"""A ``${VAR}`` / ``${VAR:-default}`` reference anywhere in a string (JSON Schema ``pattern`` searches)."""
+
+_VALUE_SLOTS = ("properties", "patternProperties", "$defs")
+"""Keywords whose members are the schemas of values (``items`` and ``additionalProperties`` are single)."""
+
+
+def _accepts_any_string(schema: dict[str, Any]) -> bool:
+    restricting = ("pattern", "enum", "const", "minLength", "maxLength", "format", "anyOf", "oneOf", "allOf", "not")
+    return schema.get("type") == "string" and not any(k in schema for k in restricting)
+
+
+def _scalar_possible(schema: dict[str, Any]) -> bool:
+    """False for a schema that only accepts mappings or lists (a ``${VAR}`` never becomes one)."""
+    kind = schema.get("type")
+    kinds = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else None
+    return kinds is None or any(k not in ("object", "array") for k in kinds)
+
+
+def allow_env_refs(schema: Any, *, value: bool = False) -> Any:
+    """``schema`` where every scalar value may also be a string holding a ``${VAR}`` reference.
+
+    The loader substitutes ``${VAR}`` / ``${VAR:-default}`` before it validates (``min: ${MIN:-1}``
+    is the integer 1), so an editor validating the file as written must accept the reference in
+    place of any scalar. ``if`` conditions are left alone: they select a branch, they do not validate.
+    """
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, sub in schema.items():
+        if key in _VALUE_SLOTS and isinstance(sub, dict):
+            out[key] = {name: allow_env_refs(s, value=key != "$defs") for name, s in sub.items()}
+        elif key in ("items", "additionalProperties") and isinstance(sub, dict):
+            out[key] = allow_env_refs(sub, value=True)
+        elif key in ("allOf", "anyOf", "oneOf") and isinstance(sub, list):
+            out[key] = [allow_env_refs(s) for s in sub]
+        elif key == "then":
+            out[key] = allow_env_refs(sub)
+        else:
+            out[key] = sub
+    if value and "$ref" not in out and _scalar_possible(out) and not _accepts_any_string(out):
+        description = out.pop("description", None)
+        wrapped: dict[str, Any] = {"anyOf": [out, {"type": "string", "pattern": ENV_REF_PATTERN}]}
+        if description is not None:
+            wrapped["description"] = description
+        return wrapped
+    return out
+
+
 def ruleset_json_schema(registry: CheckRegistry) -> dict[str, Any]:
     """The full JSON Schema (Draft 2020-12) of ruleset format 1 for editors and external tools.
 
     Checks registered by plugins appear automatically: each contributes an ``if``/``then`` branch that
-    allows exactly its parameters.
+    allows exactly its parameters. A scalar value may be written as a ``${VAR}`` reference anywhere,
+    as the loader substitutes environment variables before it validates.
     """
-    return document_schema(registry, editor_rule_schema(registry))
+    return allow_env_refs(document_schema(registry, editor_rule_schema(registry)))

@@ -77,6 +77,7 @@ class RuleCompiler:
         self.declared = declared
         self.resolve_file = resolve_file
         self._validators: dict[tuple[str, bool], Any] = {}
+        self._parsed: dict[str, tuple[bool, Any]] = {}  # expression text -> (parsed?, AST or exception)
         self._common = make_validator({"type": "object", "properties": common_rule_properties(),
                                        "required": ["id", "check"]})
 
@@ -234,6 +235,22 @@ class RuleCompiler:
         return params if ok else None
 
     # -- expressions ---------------------------------------------------------------------------
+    def _parse(self, text: str) -> Any:
+        """``parse_expression(text)``, once per text: a ruleset may repeat a long expression in many
+        rules (merge keys, ``fields:`` of many files), and the AST is immutable, so rules share it."""
+        hit = self._parsed.get(text)
+        if hit is None:
+            from .. import expr as exprlib
+
+            try:
+                hit = (True, exprlib.parse_expression(text))
+            except Exception as exc:  # raised again below for every rule that has this text
+                hit = (False, exc)
+            self._parsed[text] = hit
+        if hit[0]:
+            return hit[1]
+        raise hit[1].with_traceback(None)
+
     def _expression(self, entry: RuleEntry, key: str, issues: list[Issue]) -> Any:
         text = entry.data.get(key)
         if not isinstance(text, str):
@@ -242,7 +259,7 @@ class RuleCompiler:
 
         pos = entry.loc.locate((key,))
         try:
-            parsed = exprlib.parse_expression(text)
+            parsed = self._parse(text)
         except exprlib.ExprError as exc:
             offset = exc.offset if isinstance(getattr(exc, "offset", None), int) else 0
             message = getattr(exc, "message", None) or str(exc)

@@ -77,7 +77,7 @@ def describe(value: Any) -> str:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    text = repr(value[:limit] if isinstance(value, str) else value)
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
@@ -123,7 +123,7 @@ def schema_issues(checker: SchemaValidator, data: Any, loc: Loc, *, prefix: tupl
     out: list[tuple[tuple, Issue]] = []
     seen: set[Issue] = set()
     try:
-        for error in validator.iter_errors(data):
+        for error in _unshadowed(list(validator.iter_errors(data))):
             for path, issue in _translate(validator, error, loc, prefix, known_keys):
                 if issue not in seen:  # `required` reports the whole list once per missing key
                     seen.add(issue)
@@ -132,6 +132,22 @@ def schema_issues(checker: SchemaValidator, data: Any, loc: Loc, *, prefix: tupl
         out.append((prefix, _issue(loc, (), f"cannot validate {container_name(prefix)} against its schema: "
                                             f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")))
     return out
+
+
+def _unshadowed(errors: list) -> list:
+    """``errors`` without those about a value that also has the wrong type (``stat: null`` is one
+    problem, "expected a string", not also "None is not one of mean, ...")."""
+    wrong_type = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    return [e for e in errors if e.validator == "type" or tuple(e.absolute_path) not in wrong_type]
+
+
+def _show(value: Any) -> str:
+    """A value as written in YAML for messages: ``null``, ``true``, ``5``, ``'text'``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return _short(value)
 
 
 def _issue(loc: Loc, rel: tuple, message: str, code: str = CODE_SCHEMA, *, key: bool = False) -> Issue:
@@ -178,17 +194,20 @@ def _message(kind: str, error, value: Any, name: str, path: tuple) -> str:
             return f"a ruleset must be a mapping, got {describe(value)}"
         if path == ("version",):
             return f"version: expected a version string like 1.2.0 (quote it), got {describe(value)}"
-        return f"{name}: expected {_types(error.validator_value)}, got {describe(value)}"
+        extra = ""
+        if value is None and "null" in (error.schema.get("enum") or ()):
+            extra = " (quote it, 'null', to name the null type)"
+        return f"{name}: expected {_types(error.validator_value)}, got {describe(value)}{extra}"
     if kind == "enum":
         options = error.validator_value
         hint = did_you_mean(str(value), [str(o) for o in options]) if isinstance(value, str) else []
         extra = f" (did you mean {', '.join(repr(h) for h in hint)}?)" if hint else ""
-        return f"{name}: {_short(value)} is not one of {', '.join(str(o) for o in options)}{extra}"
+        return f"{name}: {_show(value)} is not one of {', '.join(str(o) for o in options)}{extra}"
     if kind == "const":
         if path == ("rfsrules",):
-            return (f"rfsrules: unsupported format version {_short(value)} "
+            return (f"rfsrules: unsupported format version {_show(value)} "
                     f"(this version of rfsrules reads format {error.validator_value})")
-        return f"{name}: expected {error.validator_value!r}, got {_short(value)}"
+        return f"{name}: expected {_show(error.validator_value)}, got {_show(value)}"
     template = _LIMIT_MESSAGES.get(kind)
     if template is not None:
         return f"{name}: " + template.format(value=value, limit=error.validator_value)
@@ -256,13 +275,17 @@ def _translate_any_of(validator, error, loc: Loc, prefix: tuple, known_keys) -> 
                     w = _TYPE_WORDS.get(t, t)
                     if w not in words:
                         words.append(w)
-            return [(path, _issue(loc, rel, f"{label(path)}: expected {' or '.join(words)}, got {describe(value)}"))]
+            extra = ""
+            if value is None and any(isinstance(b, dict) and "null" in (b.get("enum") or ()) for b in branches):
+                extra = " (quote it, 'null', to name the null type)"
+            return [(path, _issue(loc, rel, f"{label(path)}: expected {' or '.join(words)}, got {describe(value)}"
+                                            f"{extra}"))]
         sub = [e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] in matching]
         if sub:
             best = min(sub, key=lambda e: (-len(e.absolute_path), len(e.relative_schema_path)))
             group = [e for e in sub if e.relative_schema_path[0] == best.relative_schema_path[0]]
             out: list[tuple[tuple, Issue]] = []
-            for e in group:
+            for e in _unshadowed(group):
                 out.extend(_translate(validator, e, loc, prefix, known_keys))
             return out
     from jsonschema.exceptions import best_match
