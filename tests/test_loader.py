@@ -428,7 +428,7 @@ def test_json_schema_file_param_is_resolved_relative_to_the_ruleset(tmp_path):
     assert got == [
         (10, 18, "RFL016", f"schema_file: file not found: 'schemas/missing.json' (looked for {missing})"),
         (13, 18, "RFL016", f"schema_file: '../outside.json' resolves outside the project root "
-                           f"{os.path.realpath(tmp_path)} (files outside it are refused unless allow_outside_root is set)"),
+                           f"{os.path.realpath(tmp_path)} (files outside it are refused unless --allow-outside-root is given, or --root names a directory holding them)"),
     ]
     path.write_text(HEADER + "rules:\n  - id: s\n    check: json_schema\n    schema_file: schemas/event.json\n")
     rule = load_ruleset(path, registry=REGISTRY, env={}).rule("s")

@@ -103,7 +103,7 @@ def test_outside_the_root_is_refused_unless_allowed():
     assert issues("escape.yaml") == [
         ("project/escape.yaml", 4, 10, "RFL010",
          f"extends: '../outside/shared.yaml' resolves outside the project root {root} "
-         "(files outside it are refused unless allow_outside_root is set)")]
+         "(files outside it are refused unless --allow-outside-root is given, or --root names a directory holding them)")]
     ruleset = load("escape.yaml", allow_outside_root=True)
     assert [(r.id, r.origin) for r in ruleset.rules] == [("shared-rows", "extends:outside/shared.yaml")]
     assert ruleset.rules[0].span == Span("outside/shared.yaml", 5, 5)

@@ -330,3 +330,27 @@ def test_duckdb_reports_an_unpaired_surrogate_line_as_malformed_json(tmp_path):
     data = write(tmp_path, "b.jsonl", '{"id": 1, "name": "\\ud800"}\n')
     _, report = json_report(tmp_path, data, engine="duckdb")
     assert examples(report, "parse") == [(1, None, "malformed_json")]  # docs/engines.md, "Differences"
+
+
+def test_root_and_allow_outside_root_flags(tmp_path):
+    """Issue 2: extends may not escape the project root 'unless allowed by a flag'."""
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "proj" / "sub").mkdir(parents=True)
+    write(tmp_path / "shared", "base.yaml", "rfsrules: 1\nname: base\nversion: 1.0.0\n"
+                                            "fields:\n  id: {type: string, required: true}\n")
+    top = write(tmp_path / "proj" / "sub", "top.yaml", "rfsrules: 1\nname: top\nversion: 1.0.0\n"
+                                                       "extends: ../../shared/base.yaml\nfields:\n  n: {type: integer}\n")
+    data = write(tmp_path, "d.jsonl", '{"n": 1}\n')
+    refused = invoke("lint", top)
+    assert refused.exit_code == 2
+    assert f"{top}:4:10: RFL010 extends: '../../shared/base.yaml' resolves outside the project root" in refused.stdout
+    assert "unless --allow-outside-root is given, or --root names a directory holding them" in refused.stdout
+    assert invoke("lint", top, "--allow-outside-root").exit_code == 0
+    assert invoke("lint", top, "--root", str(tmp_path)).exit_code == 0
+    assert invoke("check", data, "-r", top, "-q").exit_code == 2
+    gated = invoke("check", data, "-r", top, "--root", str(tmp_path), "-f", "json")
+    assert gated.exit_code == 1  # the base's required id is missing: the base was loaded
+    assert {r["id"]: r["violations"] for r in json.loads(gated.stdout)["rules"]}["id.required"] == 1
+    assert invoke("check", data, "-r", top, "--allow-outside-root", "-q").exit_code == 1
+    bad = invoke("check", data, "-r", top, "--root", str(tmp_path / "nope"), "-q")
+    assert bad.exit_code == 2 and "--root" in bad.stderr and "is not a directory" in bad.stderr

@@ -13,8 +13,8 @@ import typer
 
 from ..errors import InputError, UnknownNameError, UsageError
 from .common import (
-    debug_enabled, error_line, handle_errors, load_metadata_file, parse_assignments, parse_ref_time,
-    stdout_is_terminal, write_output,
+    OUTSIDE_HELP, ROOT_HELP, checked_root, debug_enabled, error_line, handle_errors, load_metadata_file,
+    parse_assignments, parse_ref_time, stdout_is_terminal, write_output,
 )
 from .exitcodes import ExitCode
 
@@ -100,6 +100,9 @@ def command(
         "--max-line-bytes", metavar="SIZE",
         help="Longest accepted line (or JSON-array element), e.g. 64MiB; longer ones are malformed "
              "(default 16MiB).")] = None,
+    root: Annotated[Optional[str], typer.Option(
+        "--root", metavar="DIR", help=ROOT_HELP)] = None,
+    allow_outside_root: Annotated[bool, typer.Option("--allow-outside-root", help=OUTSIDE_HELP)] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Check DATA against a ruleset and print a report.
@@ -112,7 +115,7 @@ def command(
             data=data, ruleset=ruleset, fmt=fmt.value, output=output, fail_on=fail_on.value,
             ref_time=ref_time, max_examples=max_examples, quiet=quiet, engine=engine,
             metadata=metadata, meta=meta, per_file=per_file, keep_going=keep_going, context=context,
-            max_line_bytes=max_line_bytes, jobs=jobs,
+            max_line_bytes=max_line_bytes, jobs=jobs, root=root, allow_outside_root=allow_outside_root,
         )
     raise typer.Exit(int(code))
 
@@ -123,6 +126,7 @@ def run_check(
     quiet: bool = False, engine: str = "auto", metadata: str | None = None,
     meta: list[str] | None = None, per_file: bool = False, keep_going: bool = False,
     context: list[str] | None = None, max_line_bytes: str | None = None, jobs: int | None = None,
+    root: str | None = None, allow_outside_root: bool = False,
 ) -> ExitCode:
     """Everything ``rfsrules check`` does after option parsing; returns the exit code.
 
@@ -143,7 +147,7 @@ def run_check(
     context_map = parse_assignments(context, "--context")
     line_limit = _line_limit(max_line_bytes)
     _check_inputs(data)
-    loaded = _load_ruleset(ruleset)
+    loaded = _load_ruleset(ruleset, root, allow_outside_root)
     engine = _check_engine(engine, quiet)
 
     kept = max_examples if max_examples is not None else KEPT_EXAMPLES_DEFAULT
@@ -215,14 +219,14 @@ def _check_inputs(data: list[str]) -> None:
             raise InputError(f"cannot read {item!r}: is a directory (give the data files)")
 
 
-def _load_ruleset(path: str):
+def _load_ruleset(path: str, root: str | None = None, allow_outside_root: bool = False):
     if not os.path.exists(path):
         raise UsageError(f"cannot read ruleset {path!r}: No such file or directory")
     if os.path.isdir(path):
         raise UsageError(f"cannot read ruleset {path!r}: is a directory")
     from ..ruleset.loader import load_ruleset
 
-    return load_ruleset(path)
+    return load_ruleset(path, root=checked_root(root), allow_outside_root=allow_outside_root)
 
 
 def _print_report(text: str) -> None:

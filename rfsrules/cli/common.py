@@ -148,6 +148,20 @@ def load_metadata_file(path: str) -> dict[str, Any]:
     return data
 
 
+ROOT_HELP = ("Project root: extends: and files named by check parameters may not leave it "
+             "(default: the directory of each ruleset file).")
+OUTSIDE_HELP = "Let extends: and file parameters name files outside the project root."
+
+
+def checked_root(root: str | None) -> str | None:
+    """``--root``: an existing directory, made absolute (real path, as the loader compares real paths)."""
+    if root is None:
+        return None
+    if not os.path.isdir(root):
+        raise UsageError(f"--root {root!r} is not a directory")
+    return os.path.realpath(root)
+
+
 def parse_ref_time(text: str | None) -> datetime:
     """``--ref-time``: an ISO-8601 date-time (``Z`` or offset; naive means UTC) or ``now`` (the default)."""
     if text is None or text.strip().lower() == "now":

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from .common import debug_enabled, handle_errors
+from .common import OUTSIDE_HELP, ROOT_HELP, checked_root, debug_enabled, handle_errors
 from .exitcodes import ExitCode
 
 NAME = "lint"
@@ -29,6 +29,8 @@ def command(
                                                help="Ruleset YAML files to check.")],
     fmt: Annotated[LintFormat, typer.Option("--format", "-f", case_sensitive=False,
                                             help="text: one issue per line; json: a document.")] = LintFormat.text,
+    root: Annotated[Optional[str], typer.Option("--root", metavar="DIR", help=ROOT_HELP)] = None,
+    allow_outside_root: Annotated[bool, typer.Option("--allow-outside-root", help=OUTSIDE_HELP)] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Check ruleset files: print every issue as 'path:line:col: CODE message' and a count.
@@ -36,15 +38,17 @@ def command(
     Exit status: 0 no issues, 2 issues found (or an error).
     """
     with handle_errors(debug_enabled(ctx, debug)):
-        code = run_lint(files, fmt.value)
+        code = run_lint(files, fmt.value, root=root, allow_outside_root=allow_outside_root)
     raise typer.Exit(int(code))
 
 
-def run_lint(files: list[str], fmt: str = "text") -> ExitCode:
+def run_lint(files: list[str], fmt: str = "text", *, root: str | None = None,
+             allow_outside_root: bool = False) -> ExitCode:
     """Lint ``files``, print the result in ``fmt`` on stdout and return the exit code."""
     from ..ruleset.loader import lint_files
 
-    issues = sorted(lint_files(files), key=lambda i: (i.path, i.line, i.col, i.code, i.message))
+    issues = sorted(lint_files(files, root=checked_root(root), allow_outside_root=allow_outside_root),
+                    key=lambda i: (i.path, i.line, i.col, i.code, i.message))
     if fmt == "json":
         from ..outputs.json_format import dumps
 

@@ -177,7 +177,7 @@ class _Session:
         if not self.allow_outside_root and self.root is not None and not inside_root(real, self.root):
             self.issues.append(Issue(pos.file, pos.line, pos.col,
                                      f"extends: {rel!r} resolves outside the project root {self.root} "
-                                     "(files outside it are refused unless allow_outside_root is set)",
+                                     "(files outside it are refused unless --allow-outside-root is given, or --root names a directory holding them)",
                                      codes.EXTENDS_ERROR))
             return None
         if real in chain:

@@ -308,7 +308,7 @@ def resolve_relative(value: str, base_dir: str, root: str | None) -> tuple[str |
     resolved = os.path.realpath(os.path.join(base_dir, value))
     if root is not None and not inside_root(resolved, root):
         return None, (f"{value!r} resolves outside the project root {root} "
-                      "(files outside it are refused unless allow_outside_root is set)")
+                      "(files outside it are refused unless --allow-outside-root is given, or --root names a directory holding them)")
     if not os.path.isfile(resolved):
         return None, f"file not found: {value!r} (looked for {resolved})"
     return resolved, None
