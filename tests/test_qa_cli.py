@@ -354,3 +354,27 @@ def test_root_and_allow_outside_root_flags(tmp_path):
     assert invoke("check", data, "-r", top, "--allow-outside-root", "-q").exit_code == 1
     bad = invoke("check", data, "-r", top, "--root", str(tmp_path / "nope"), "-q")
     assert bad.exit_code == 2 and "--root" in bad.stderr and "is not a directory" in bad.stderr
+
+
+def test_a_plugin_calling_sys_exit_never_passes_the_gate(tmp_path, monkeypatch):
+    """sys.exit(0) in plugin code (on import, or while checking) must not end `check` with exit 0."""
+    write(tmp_path, "exiting.py", "import sys\nsys.exit(0)\n")
+    rules = write(tmp_path, "r.yaml", "rfsrules: 1\nname: p\nversion: 1.0.0\nplugins: [./exiting.py]\n"
+                                      "fields:\n  id: {type: string, required: true}\n")
+    data = write(tmp_path, "d.jsonl", '{"x": 1}\n')
+    result = invoke("check", data, "-r", rules)
+    assert result.exit_code == 2
+    assert f"r.yaml:4:11: plugin '{tmp_path / 'exiting.py'}' failed in import: SystemExit: 0" in result.stderr
+    linted = invoke("lint", rules)
+    assert linted.exit_code == 2 and "exiting.py' failed in import: SystemExit: 0" in linted.stdout
+
+    import rfsrules.runner
+
+    def exits(*args, **kwargs):
+        raise SystemExit(0)
+
+    monkeypatch.setattr(rfsrules.runner, "check", exits)
+    plain = write(tmp_path, "plain.yaml", "rfsrules: 1\nname: p\nversion: 1.0.0\nfields:\n  x: {type: integer}\n")
+    during = invoke("check", data, "-r", plain)
+    assert during.exit_code == 2
+    assert "a plugin or check called sys.exit(0) while the command ran" in during.stderr

@@ -49,6 +49,11 @@ def handle_errors(debug: bool) -> Iterator[None]:
     except KeyboardInterrupt:
         error_line("interrupted")
         raise typer.Exit(ExitCode.ERROR) from None
+    except SystemExit as exc:  # not ours (we exit through typer.Exit): a plugin called sys.exit()
+        _maybe_traceback(debug)
+        error_line(f"a plugin or check called sys.exit({exc.code!r}) while the command ran; nothing can be "
+                   "concluded from this run")
+        raise typer.Exit(ExitCode.ERROR) from None
     except RulesetError as exc:
         _maybe_traceback(debug)
         for issue in exc.issues:

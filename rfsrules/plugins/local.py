@@ -117,7 +117,7 @@ def load_plugin_file(path: str | Path) -> tuple[types.ModuleType, str]:
     sys.modules[modname] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() on import must not end a check as if it passed
         if previous is not None:
             sys.modules[modname] = previous
         else:

@@ -199,7 +199,7 @@ class PluginManager:
                 continue
             try:
                 plugin = ep.load()
-            except Exception as exc:  # a broken plugin must not take the others down
+            except (Exception, SystemExit) as exc:  # a broken plugin must not take the others down
                 self.load_errors.append(PluginError(ep.name, "import", f"{type(exc).__name__}: {exc}"))
                 continue
             info = PluginInfo(ep.name, "entry_point", module=ep.module, distribution=dist_name,
@@ -221,7 +221,7 @@ class PluginManager:
         eps = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
         try:
             plugin = eps[0].load() if eps else importlib.import_module(name)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # sys.exit() on import is a broken plugin, not an exit
             raise PluginError(name, "import", f"{type(exc).__name__}: {exc}") from exc
         if self._name_of(plugin) is not None:
             return
