@@ -60,12 +60,18 @@ def test_shipped_rulesets_and_fixtures_validate(path):
     ({"id": "x", "check": "in", "field": "v"}, ["rules", 0]),
     ({"id": "bad id", "check": "row_count", "min": 1}, ["rules", 0, "id"]),
     ({"check": "row_count", "min": 1}, ["rules", 0]),
-    ({"id": "x", "enabled": False, "min": 1}, ["rules", 0]),
+    ({"id": "x", "enabled": "no"}, ["rules", 0, "enabled"]),
 ])
 def test_schema_rejects_bad_rules(rule, where):
     data = data_of(HEADER) | {"rules": [rule]}
     errors = list(editor_validator().iter_errors(data))
     assert errors and all(list(e.absolute_path) == where for e in errors)
+
+
+def test_schema_accepts_overrides_of_check_parameters():
+    """``- {id: r, max: 50}`` in an extending file changes the base rule's parameter, as the loader allows."""
+    data = data_of(HEADER) | {"rules": [{"id": "x", "max": 50}, {"id": "y", "enabled": False, "severity": "low"}]}
+    assert list(editor_validator().iter_errors(data)) == []
 
 
 def test_schema_rejects_bad_documents():

@@ -290,12 +290,13 @@ def editor_rule_schema(registry: CheckRegistry) -> dict[str, Any]:
     """The schema of one rule for editors: one ``if``/``then`` branch per registered check.
 
     A rule without ``check`` is only valid as an override of a rule of an ``extends:`` base; it may
-    then hold the common keys only.
+    change the common keys and the base check's parameters (``- {id: r, max: 50}``), which the loader
+    validates once the override is merged (the schema cannot know the base's check).
     """
     common = common_rule_properties(registry)
     branches: list[dict[str, Any]] = [{
         "if": {"not": {"required": ["check"]}},
-        "then": {"properties": {k: v for k, v in common.items() if k != "check"}, "additionalProperties": False},
+        "then": {"properties": {k: v for k, v in common.items() if k != "check"}},
     }]
     for spec in registry:
         full = check_rule_schema(spec, registry)
