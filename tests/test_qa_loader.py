@@ -469,3 +469,25 @@ def test_an_aliased_duplicate_rule_is_reported_once_and_briefly():
         (5, 9, "RFL004", "duplicate rule id '" + "a" * 75 + "...' (first defined at t.yaml:5:9)"),
         (5, 9, "RFL002", "give at least one of min, max"),
     ]
+
+
+def test_lint_checks_the_contents_of_a_schema_file(tmp_path):
+    """A schema_file that is not JSON or not a valid JSON Schema is a lint error at the parameter, not a run-time one."""
+    from rfsrules.ruleset.loader import lint_files
+
+    (tmp_path / "bad-schema.json").write_text('{"type": 5}')
+    (tmp_path / "broken.json").write_text('{"type": ')
+    (tmp_path / "good.yaml").write_text("type: object\nrequired: [id]\n")
+    rules = tmp_path / "js.yaml"
+    rules.write_text("rfsrules: 1\nname: s\nversion: 1.0.0\nrules:\n"
+                     "  - {id: a, check: json_schema, schema_file: bad-schema.json}\n"
+                     "  - {id: b, check: json_schema, schema_file: broken.json}\n"
+                     "  - {id: c, check: json_schema, schema_file: good.yaml}\n")
+    found = [(i.line, i.col, i.code, i.message) for i in lint_files([str(rules)])]
+    real = tmp_path.resolve()
+    assert found == [
+        (5, 46, "RFL016", f"schema_file: '{real / 'bad-schema.json'}': invalid JSON Schema at /type: "
+                          "5 is not valid under any of the given schemas"),
+        (6, 46, "RFL016", f"schema_file: cannot read '{real / 'broken.json'}': Expecting value: line 1 column 10 "
+                          "(char 9)"),
+    ]

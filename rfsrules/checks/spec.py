@@ -77,6 +77,8 @@ class CheckSpec:
         show ``REDACTED_VALUE`` instead of them, whatever the engine or output format.
     :param path_params: parameters holding file paths; the loader resolves them against the ruleset's
         directory (refusing paths outside the project root) before the check is compiled.
+    :param validate_file: ``(param, resolved path) -> [problem, ...]``: what is wrong with the contents
+        of a file a path parameter names (``rfsrules lint`` reports each at the parameter's line:col).
     """
 
     name: str
@@ -97,6 +99,7 @@ class CheckSpec:
     engines: Mapping[str, Any] = field(default_factory=dict)
     unsupported: Mapping[str, str] = field(default_factory=dict)
     path_params: tuple[str, ...] = ()
+    validate_file: Callable[[str, str], list[str]] | None = None
     redact_values: bool = False
     plugin: str = "rfsrules"
 

@@ -230,9 +230,22 @@ class RuleCompiler:
             if problem is not None:
                 issues.append(issue_at(pos, f"{name}: {problem}", codes.FILE_REFERENCE))
                 ok = False
-            else:
-                params[name] = resolved
+                continue
+            params[name] = resolved
+            for message in self._file_problems(spec, name, resolved):
+                issues.append(issue_at(pos, f"{name}: {message}", codes.FILE_REFERENCE))
+                ok = False
         return params if ok else None
+
+    @staticmethod
+    def _file_problems(spec: CheckSpec, name: str, path: str) -> list[str]:
+        """What the check says of the contents of the file a path parameter names (``validate_file``)."""
+        if spec.validate_file is None:
+            return []
+        try:
+            return list(spec.validate_file(name, path) or [])
+        except Exception as exc:  # a check's validate_file() must not crash the loader
+            return [f"check {spec.name!r} could not validate {path}: {type(exc).__name__}: {exc}"]
 
     # -- expressions ---------------------------------------------------------------------------
     def _parse(self, text: str) -> Any:

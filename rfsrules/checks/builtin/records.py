@@ -202,6 +202,15 @@ def _validator_class():
     )
 
 
+def validate_schema_file(param: str, path: str) -> list[str]:
+    """The problems of a ``schema_file``: unreadable, not JSON/YAML, or not a usable JSON Schema."""
+    try:
+        schema = load_schema_file(path)
+    except ValueError as exc:
+        return [str(exc).replace("cannot read schema_file ", "cannot read ", 1)]
+    return [f"{path!r}: {problem}" for problem in schema_problems(schema)]
+
+
 def load_schema_file(path: str | Path) -> Any:
     """A JSON Schema read from a ``.json`` file, or from YAML otherwise."""
     file = Path(path)
@@ -355,6 +364,7 @@ JSON_SCHEMA = CheckSpec(
     validate=validate_json_schema,
     python=build_json_schema,
     path_params=("schema_file",),
+    validate_file=validate_schema_file,
     example=(
         "id: data-shape\ncheck: json_schema\nfield: data\nschema:\n  type: object\n  required: [value]\n"
         "  properties:\n    value: {type: integer, minimum: 1}\n    status: {enum: [active, inactive]}\n"
