@@ -13,6 +13,9 @@ from rfsrules.checks.builtin import builtin_registry
 from rfsrules.errors import RulesetError
 from rfsrules.expr import ExprError, field_offsets, parse_expression
 from rfsrules.ruleset.loader import load_ruleset, load_ruleset_text
+from rfsrules.ruleset.yamlsafe import YamlLimits
+
+NO_ALIAS_TEXT_LIMIT = YamlLimits(max_alias_chars=10**12)  # to test the layers after the YAML reader
 
 REGISTRY = builtin_registry()
 HEADER = "rfsrules: 1\nname: t\nversion: 1.0.0\n"
@@ -436,7 +439,7 @@ def test_an_aliased_string_with_a_dollar_is_substituted_once(monkeypatch):
     monkeypatch.setattr(envsubst, "substitute_text", lambda text, *a: calls.append(len(text)) or original(text, *a))
     big = "$x " * 100_000 + "${A:-x}"
     text = HEADER + f'description: &a "{big}"\nreport:\n  formats: [' + ", ".join(["*a"] * 2_000) + "]\n"
-    ruleset = load_ruleset_text(text, registry=REGISTRY, env={})
+    ruleset = load_ruleset_text(text, registry=REGISTRY, env={}, limits=NO_ALIAS_TEXT_LIMIT)
     formats = ruleset.report["formats"]
     # was: one substitution (and one 300 kB copy) per alias: 20,000 aliases of a 1 MB string took
     # more than two minutes and gigabytes of memory
@@ -463,7 +466,7 @@ def test_a_long_expression_repeated_through_merge_keys_is_parsed_once(monkeypatc
 def test_an_aliased_duplicate_rule_is_reported_once_and_briefly():
     huge_id = "a" * 200_000
     text = HEADER + f'rules:\n  - &r {{id: "{huge_id}", check: range, field: x}}\n' + "  - *r\n" * 300
-    found = issues(text)
+    found = issues(text, limits=NO_ALIAS_TEXT_LIMIT)
     # was: every alias compiled again, and each duplicate message quoted the whole id (300 x 200 kB)
     assert found == [
         (5, 9, "RFL004", "duplicate rule id '" + "a" * 75 + "...' (first defined at t.yaml:5:9)"),
@@ -491,3 +494,17 @@ def test_lint_checks_the_contents_of_a_schema_file(tmp_path):
         (6, 46, "RFL016", f"schema_file: cannot read '{real / 'broken.json'}': Expecting value: line 1 column 10 "
                           "(char 9)"),
     ]
+
+
+def test_aliases_may_not_repeat_more_than_a_mebibyte_of_text():
+    """A 56 kB file whose merge keys repeat a 9,000-character expression 2,000 times expanded into 18 MB
+    of rules (the DuckDB engine then planned for minutes); aliases now repeat at most 1 MiB of text."""
+    expr = " and ".join(["x = 1"] * 1000)
+    text = HEADER + f'rules:\n  - &r {{id: a, check: expression, expr: "{expr}"}}\n' + "".join(
+        f"  - {{<<: *r, id: a{i}}}\n" for i in range(2000))
+    found = issues(text)
+    assert found == [(110, 10, "RFL013", "aliases repeat more than 1 MiB of text (each alias counts the text it "
+                                         "stands for); is this an alias bomb?")]
+    small = HEADER + "rules:\n  - &r {id: a, check: row_count, min: 1, severity: low}\n" + "".join(
+        f"  - {{<<: *r, id: a{i}}}\n" for i in range(2000))
+    assert len(load_ruleset_text(small, registry=REGISTRY, env={}).rules) == 2001

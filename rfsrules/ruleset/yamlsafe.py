@@ -41,6 +41,9 @@ class YamlLimits:
     max_bytes: int = 5 * 1024 * 1024
     max_nodes: int = 100_000
     max_depth: int = 64
+    max_alias_chars: int = 1024 * 1024
+    """Text that aliases may repeat in all (each alias counts the characters of the keys and strings it
+    stands for): a small file must not expand into megabytes of rules or expressions."""
 
 
 DEFAULT_LIMITS = YamlLimits()
@@ -158,6 +161,17 @@ class _Stop(Exception):
         self.issue = issue
 
 
+def _text_size(value: Any) -> int:
+    """Characters of the strings and keys in ``value`` (other scalars count one)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(str(k)) + _text_size(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_text_size(v) for v in value)
+    return 1
+
+
 class _Frame:
     __slots__ = ("kind", "data", "loc", "anchor", "size", "pending", "ops", "explicit")
 
@@ -179,6 +193,8 @@ class _Builder:
         self.text, self.path, self.limits = text, path, limits
         self.anchors: dict[str, tuple[Any, Loc, int]] = {}
         self.nodes = 0
+        self.anchor_chars: dict[str, int] = {}
+        self.alias_chars = 0
         self.stack: list[_Frame] = []
         self.root: tuple[Any, Loc] | None = None
         self.documents = 0
@@ -189,6 +205,16 @@ class _Builder:
 
     def fail(self, mark, message: str, code: str = CODE_YAML):
         raise _Stop(Issue(self.path, mark.line + 1, mark.column + 1, message, code))
+
+    def repeat(self, anchor: str, value: Any, mark) -> None:
+        """Count the text an alias repeats against ``max_alias_chars``."""
+        chars = self.anchor_chars.get(anchor)
+        if chars is None:
+            chars = self.anchor_chars[anchor] = _text_size(value)
+        self.alias_chars += chars
+        if self.alias_chars > self.limits.max_alias_chars:
+            self.fail(mark, f"aliases repeat more than {_human(self.limits.max_alias_chars)} of text (each alias "
+                            "counts the text it stands for); is this an alias bomb?", CODE_LIMITS)
 
     def count(self, n: int, mark) -> None:
         self.nodes += n
@@ -258,6 +284,7 @@ class _Builder:
             frame.data = self.finish_mapping(frame)
         if frame.anchor is not None:
             self.anchors[frame.anchor] = (frame.data, frame.loc, frame.size)
+            self.anchor_chars.pop(frame.anchor, None)
         self.emit(frame.data, frame.loc, frame.size, ev.start_mark)
 
     def finish_mapping(self, frame: _Frame) -> dict:
@@ -322,6 +349,7 @@ class _Builder:
                 value, loc = self.scalar(ev)
                 if ev.anchor is not None:
                     self.anchors[ev.anchor] = (value, loc, 1)
+                    self.anchor_chars.pop(ev.anchor, None)
                 self.emit(value, loc, 1, ev.start_mark, ev)
             elif name == "MappingStartEvent":
                 self.start("map", ev)
@@ -334,6 +362,7 @@ class _Builder:
                     self.fail(ev.start_mark, f"unknown alias *{ev.anchor} (no anchor &{ev.anchor} defined before it)")
                 value, loc, size = self.anchors[ev.anchor]
                 self.count(size, ev.start_mark)
+                self.repeat(ev.anchor, value, ev.start_mark)
                 self.emit(value, loc, size, ev.start_mark, ev)
             elif name == "DocumentStartEvent":
                 self.documents += 1

@@ -284,14 +284,21 @@ def build_json_schema(rule, ctx: CompileContext):
 
 # --- expression ------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=256)
+def _compiled_expression(text: str) -> tuple[Any, tuple]:
+    """The evaluator of an expression and the getters of the fields it names, once per text (rules that
+    repeat one expression, through YAML aliases or generated rulesets, share them: both are pure)."""
+    from ... import expr as expressions
+
+    tree = expressions.parse_expression(text)
+    refs = tuple((ref.text, ref.getter()) for ref in expressions.field_refs(tree) if not ref.has_wildcard)
+    return expressions.compile_python(tree), refs
+
+
 def build_expression(rule, ctx: CompileContext):
     """Record test for ``expression``: a record violates the rule unless the expression is true."""
-    from ... import expr as expressions  # imported here: the expression language loads sqlglot
-
     text = rule.params["expr"]
-    tree = expressions.parse_expression(text)
-    evaluate = expressions.compile_python(tree)
-    refs = [(ref.text, ref.getter()) for ref in expressions.field_refs(tree) if not ref.has_wildcard]
+    evaluate, refs = _compiled_expression(text)
 
     def test(record, line):
         outcome = evaluate(record)
