@@ -125,7 +125,20 @@ def test_a_patch_for_an_unknown_id_needs_a_check(tmp_path):
         "rfsrules: 1\nname: c\nversion: 1.0.0\nextends: base.yaml\nrules:\n  - {id: ghost, enabled: false}\n")
     with pytest.raises(RulesetError) as info:
         load_ruleset(tmp_path / "child.yaml", registry=REGISTRY, env={})
-    assert [(i.line, i.col, i.message) for i in info.value.issues] == [(6, 5, "missing required key 'check'")]
+    assert [(i.line, i.col, i.message) for i in info.value.issues] == [
+        (6, 5, "missing required key 'check' (no rule of the extended rulesets has the id 'ghost')")]
+
+
+def test_a_patch_for_a_misspelt_id_suggests_the_base_rule(tmp_path):
+    (tmp_path / "base.yaml").write_text("rfsrules: 1\nname: b\nversion: 1.0.0\nrules:\n"
+                                        "  - {id: rows-min, check: row_count, min: 1}\n")
+    (tmp_path / "child.yaml").write_text(
+        "rfsrules: 1\nname: c\nversion: 1.0.0\nextends: base.yaml\nrules:\n  - {id: rows_min, min: 5}\n")
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(tmp_path / "child.yaml", registry=REGISTRY, env={})
+    assert [(i.line, i.col, i.message) for i in info.value.issues] == [
+        (6, 5, "missing required key 'check' (no rule of the extended rulesets has the id 'rows_min'; "
+               "did you mean 'rows-min'?)")]
 
 
 def test_extends_from_text_resolves_against_base_dir():

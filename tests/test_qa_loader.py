@@ -402,7 +402,7 @@ def test_a_repeated_override_is_only_a_duplicate_id(tmp_path):
     # was: also "missing required key 'check'" at 7:5; an override naming no base rule still needs a check
     assert [(i.line, i.col, i.code, i.message) for i in info.value.issues] == [
         (7, 6, "RFL004", f"duplicate rule id 'r' (first defined at {child}:6:6)"),
-        (8, 5, "RFL002", "missing required key 'check'"),
+        (8, 5, "RFL002", "missing required key 'check' (no rule of the extended rulesets has the id 'ghost')"),
     ]
 
 

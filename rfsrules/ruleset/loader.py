@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from ..checks.spec import CheckRegistry
-from ..errors import Issue, RulesetError
+from ..errors import Issue, RulesetError, did_you_mean
 from ..paths import PathSyntaxError, parse_path
 from . import codes
 from .build import build_completion, build_quality, build_thresholds, check_quality
@@ -264,11 +264,12 @@ class _Session:
         entries = _dedupe_ids(gen_rules + rules, gen_meta + meta_rules, self.issues, self.dropped)
         compiler = RuleCompiler(self.registry, declared, self.resolve_file)
         built: dict[str, list] = {"rules": [], "metadata_rules": []}
+        known_ids = [e.id for e in entries if isinstance(e.id, str) and not e.is_patch]
         for entry in entries:
             found: list[Issue] = []
             rule = compiler.compile(entry, found)
             if entry.is_patch:
-                found = self.unmatched_patch(entry, found)
+                found = self.unmatched_patch(entry, found, known_ids if top.get("extends") else None)
             self.issues.extend(found)
             if rule is not None:
                 built[entry.section].append(rule)
@@ -317,12 +318,18 @@ class _Session:
             raw=frozen_mapping(raw),
         )
 
-    def unmatched_patch(self, entry: RuleEntry, found: list[Issue]) -> list[Issue]:
+    def unmatched_patch(self, entry: RuleEntry, found: list[Issue], known_ids: list[str] | None) -> list[Issue]:
         """``found`` without the missing ``check`` of a rule that may change a rule of a base that
-        could not be loaded (the base's problem is reported; the override is not wrong by itself)."""
+        could not be loaded (the base's problem is reported; the override is not wrong by itself); in a
+        file that extends others, that issue says no base rule has the id (with a close match, if any)."""
         if self.broken_base:
             return [i for i in found if not _is_missing_check(i, entry)]
-        return found
+        if known_ids is None or not isinstance(entry.id, str):
+            return found
+        close = did_you_mean(entry.id, known_ids, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return [dataclasses.replace(i, message=f"{i.message} (no rule of the extended rulesets has the id {entry.id!r}{hint})")
+                if _is_missing_check(i, entry) else i for i in found]
 
     def check_field_keys(self, fields: Any, fields_loc: Loc | None) -> set[str]:
         """Names under ``fields:`` that are not valid field paths (reported, then skipped)."""
