@@ -136,7 +136,7 @@ def test_single_check_page_has_the_fixed_sections():
     assert "| `exclusive_min` | boolean |  | `false` | `min` itself is not allowed. |" in text
     assert "```yaml fragment\nid: value-range\ncheck: range\nfield: data.value\nmin: 1\nmax: 1000\n```" in text
     assert "| 1 | `data.value` | `1500` | `out_of_range` | value 1500 is above the maximum 1000 |" in text
-    assert text.endswith("- `python` (reference implementation)\n")
+    assert text.endswith("- `python` (reference implementation)\n- `duckdb`\n")  # built-in SQL (engines/duckdb_checks.py)
 
 
 def test_engines_section_lists_other_engines_and_unsupported_ones():

@@ -188,7 +188,12 @@ def render_check_markdown(spec: CheckSpec, registry: CheckRegistry | None = None
         out += [f"| {n} | {_code(_json(record))} |" for n, record in enumerate(records, start=1)]
         out += ["", "gives:", "", *_failures_table(run_example(spec)), ""]
     out += ["### Engines", "", "- `python` (reference implementation)"]
-    out += [f"- `{name}`" for name in sorted(spec.engines)]
+    engines = set(spec.engines)
+    from ..engines.duckdb_checks import BUILDERS  # the built-in checks' SQL (imports no duckdb)
+
+    if spec.name in BUILDERS:  # a built-in name: plugins cannot register one
+        engines.add("duckdb")
+    out += [f"- `{name}`" for name in sorted(engines)]
     out += [f"- not on `{name}`: {_cell(reason)}" for name, reason in sorted(spec.unsupported.items())]
     return "\n".join(out) + "\n"
 

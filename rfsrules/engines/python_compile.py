@@ -13,7 +13,7 @@ import orjson
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from ..checks.spec import CheckRegistry, CheckSpec, CompileContext
+from ..checks.spec import REDACTED_VALUE, CheckRegistry, CheckSpec, CompileContext
 from ..paths import MISSING, FieldPath
 from ..results import Violation, json_safe
 from ..ruleset.model import Rule
@@ -197,7 +197,8 @@ class Collector:
         rule = st.rule
         if rule.message:
             values = dict(rule.params)
-            values.update({"field": field_text if field_text is not None else "", "value": value,
+            shown = REDACTED_VALUE if st.spec is not None and st.spec.redact_values else value
+            values.update({"field": field_text if field_text is not None else "", "value": shown,
                            "rule_id": rule.id, "line": shown_line if shown_line is not None else "",
                            "reason": str(reason), "message": message, "severity": st.severity})
             message = render_message(rule.message, values)

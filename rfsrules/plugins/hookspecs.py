@@ -210,9 +210,12 @@ def rfsrules_alert_before_send(alert: MutableMapping[str, Any], channel: str) ->
 
 @hookspec
 def rfsrules_report_rendered(report: Report, format: str, output: str) -> None:
-    """Called after a report has been rendered to an output format, before it is written.
+    """Called after a report has been rendered to an output format and written out.
 
-    Use it to publish rendered reports (upload the Markdown report, archive the JSON one).
+    ``rfsrules check`` calls it once the text is on stdout or in the ``--output`` file (not at all
+    with ``--quiet`` and no ``--output``: nothing is rendered then); an exception still makes the
+    command exit 2, but the report has been written. Use it to publish rendered reports (upload the
+    Markdown report, archive the JSON one).
 
     :param report: the ``rfsrules.Report`` that was rendered.
     :param format: the output format name (``text``, ``json``, ``junit``, ``markdown``, or a template).

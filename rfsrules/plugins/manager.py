@@ -16,6 +16,7 @@ from ..checks.spec import CheckRegistry, CheckSpec
 from ..engines.api import EngineSpec
 from ..errors import PluginError, RfsrulesError, UnknownNameError, did_you_mean
 from . import hookspecs
+from .guard import guard_check
 from .specs import ChannelSpec, DetectorSpec, TemplateSpec
 
 DEFAULT_PLUGINS = (
@@ -289,7 +290,7 @@ class PluginManager:
         for info in list(self.plugins):
             plugin = self._objects[info.name]
             try:
-                found = self._registrations(info.name, plugin)
+                found = self._registrations(info.name, plugin, builtin=info.kind == "builtin")
             except PluginError as exc:
                 if info.kind != "entry_point":
                     raise
@@ -314,7 +315,9 @@ class PluginManager:
         self.channels = stores["channels"]
         self.templates = stores["templates"]
 
-    def _registrations(self, name: str, plugin: object) -> dict[str, list[Any]]:
+    def _registrations(self, name: str, plugin: object, builtin: bool = False) -> dict[str, list[Any]]:
+        """What ``plugin`` registers, by kind; checks of plugins that are not built in get guarded
+        Python implementations (:mod:`rfsrules.plugins.guard`)."""
         assert self.pm is not None
         found: dict[str, list[Any]] = {}
         for hook_name, kind in hookspecs.REGISTRATION_HOOKS.items():
@@ -334,10 +337,13 @@ class PluginManager:
                     if not isinstance(item, expected):
                         raise PluginError(name, hook_name,
                                           f"returned a {type(item).__name__}, expected {expected.__name__}")
-                    problem = _params_schema_problem(item)
+                    problem = _declaration_problem(kind, item) or _params_schema_problem(item)
                     if problem:
                         raise PluginError(name, hook_name, f"{_SINGULAR[kind]} {item.name!r}: {problem}")
-                    found.setdefault(kind, []).append(_tag(item, name))
+                    item = _tag(item, name)
+                    if kind == "checks" and not builtin:
+                        item = guard_check(item)
+                    found.setdefault(kind, []).append(item)
         return found
 
     def derive(self, *, extra_modules: Iterable[str] = (), extra_files: Iterable[str] = (),
@@ -372,7 +378,29 @@ class PluginManager:
             spec = self.engines[name]
         except KeyError:
             raise UnknownNameError("engine", name, self.engines) from None
-        return spec.factory(self.checks)
+        return self.build_engine(spec, self.checks)
+
+    def build_engine(self, spec: EngineSpec, registry: CheckRegistry):
+        """``spec.factory(registry)``; a plugin's engine that fails to build (its driver is not
+        installed, say) raises a PluginError naming the plugin and the engine, not an internal error."""
+        if self._is_builtin(spec.plugin):
+            return spec.factory(registry)
+        try:
+            engine = spec.factory(registry)
+        except RfsrulesError:
+            raise
+        except Exception as exc:
+            hint = ""
+            if spec.extra:
+                info = next((i for i in self.plugins if i.name == spec.plugin), None)
+                dist = (info.distribution if info is not None else None) or spec.plugin
+                hint = f" (the engine needs the extra {spec.extra!r}: pip install '{dist}[{spec.extra}]')"
+            raise PluginError(spec.plugin, f"engine {spec.name!r}",
+                              f"{type(exc).__name__}: {exc}{hint}") from exc
+        return engine
+
+    def _is_builtin(self, plugin: str) -> bool:
+        return any(i.name == plugin and i.kind == "builtin" for i in self.plugins)
 
     def detector(self, name: str) -> DetectorSpec:
         """The anomaly detector registered as ``name`` (UnknownNameError with did-you-mean)."""
@@ -417,6 +445,22 @@ class PluginManager:
 
 def _tag(item: Any, plugin: str) -> Any:
     return item.with_plugin(plugin) if hasattr(item, "with_plugin") else replace(item, plugin=plugin)
+
+
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*$")
+"""What a registered check, engine, detector or channel may be called (``range``, ``pii.email_masked``)."""
+
+
+def _declaration_problem(kind: str, item: Any) -> str | None:
+    """Why a declaration cannot be used (a name YAML and ``--engine`` cannot spell, a builder that
+    cannot be called), or None."""
+    if kind != "templates" and (not isinstance(item.name, str) or not NAME.match(item.name)):
+        return ("invalid name: use letters, digits, '_' and '-', in dot-separated parts "
+                "starting with a letter or '_' (such as 'acme.even_numbers')")
+    builder = {"checks": "python", "engines": "factory", "detectors": "factory", "channels": "factory"}.get(kind)
+    if builder is not None and not callable(getattr(item, builder)):
+        return f"{builder} must be callable, got {type(getattr(item, builder)).__name__}"
+    return None
 
 
 def _params_schema_problem(item: Any) -> str | None:
