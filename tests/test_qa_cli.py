@@ -378,3 +378,34 @@ def test_a_plugin_calling_sys_exit_never_passes_the_gate(tmp_path, monkeypatch):
     during = invoke("check", data, "-r", plain)
     assert during.exit_code == 2
     assert "a plugin or check called sys.exit(0) while the command ran" in during.stderr
+
+
+def test_an_engine_from_the_rulesets_own_plugins_runs_from_the_cli(tmp_path):
+    write(tmp_path, "leng.py", "from rfsrules import hookimpl\nfrom rfsrules.engines.api import EngineSpec\n"
+                               "from rfsrules.engines.python import PythonEngine\n\n"
+                               "@hookimpl\ndef rfsrules_register_engines():\n"
+                               "    return [EngineSpec(name='localeng', factory=PythonEngine, summary='local')]\n")
+    rules = write(tmp_path, "r.yaml", "rfsrules: 1\nname: leng\nversion: 1.0.0\nplugins: [leng.py]\n"
+                                      "fields:\n  user: {required: true}\n")
+    data = write(tmp_path, "d.jsonl", '{"user": "a"}\n{"x": 1}\n')
+    result = invoke("check", data, "-r", rules, "--engine", "LocalEng", "-f", "json")
+    assert result.exit_code == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["engine"] == "python"  # the local engine is the reference engine under another name
+    assert {r["id"]: r["violations"] for r in report["rules"]}["user.required"] == 1
+    assert invoke("check", data, "-r", rules, "--engine", "nope").exit_code == 2
+
+
+def test_per_file_report_hooks_get_each_files_own_text(tmp_path):
+    write(tmp_path, "hook.py", "import json\nfrom rfsrules import hookimpl\nSEEN = []\n\n@hookimpl\n"
+                               "def rfsrules_report_rendered(report, format, output):\n"
+                               "    with open(__file__ + '.log', 'a') as log:\n"
+                               "        log.write(json.dumps([report.summary.sources, output.count('\"ruleset\"')]) + '\\n')\n")
+    rules = write(tmp_path, "r.yaml", "rfsrules: 1\nname: h\nversion: 1.0.0\nplugins: [hook.py]\n"
+                                      "fields:\n  user: {required: true}\n")
+    a = write(tmp_path, "a.jsonl", '{"user": "a"}\n')
+    b = write(tmp_path, "b.jsonl", '{"x": 1}\n')
+    result = invoke("check", a, b, "-r", rules, "--per-file", "-f", "json")
+    assert result.exit_code == 1, result.stderr
+    logged = [json.loads(line) for line in (tmp_path / "hook.py.log").read_text().splitlines()]
+    assert logged == [[[a], 1], [[b], 1]]

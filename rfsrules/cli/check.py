@@ -148,7 +148,7 @@ def run_check(
     line_limit = _line_limit(max_line_bytes)
     _check_inputs(data)
     loaded = _load_ruleset(ruleset, root, allow_outside_root)
-    engine = _check_engine(engine, quiet)
+    engine = _check_engine(engine, quiet, loaded)
 
     kept = max_examples if max_examples is not None else KEPT_EXAMPLES_DEFAULT
     from ..runner import check as run
@@ -178,7 +178,9 @@ def run_check(
 
         manager = manager_for_ruleset(loaded)
         for report in reports:
-            manager.notify_report_rendered(report, fmt, text)
+            # with --per-file the written text holds every file's report: each hook call gets its own
+            one = text if len(reports) == 1 else render(fmt, report, RenderOptions(max_examples=shown, color=color))
+            manager.notify_report_rendered(report, fmt, one)
 
     errored = [r for report in reports for r in report.rules + report.metadata_rules if r.status == "error"]
     if errored and not keep_going:
@@ -239,14 +241,19 @@ def _print_report(text: str) -> None:
         raise UsageError(f"cannot write the report to stdout: {exc.strerror or exc}") from None
 
 
-def _check_engine(name: str, quiet: bool) -> str:
-    """The engine name to run (``--engine``, matched case-insensitively as ``--format`` is)."""
+def _check_engine(name: str, quiet: bool, loaded=None) -> str:
+    """The engine name to run (``--engine``, matched case-insensitively as ``--format`` is), among the
+    installed engines and those of the ruleset's own ``plugins:``."""
     from ..plugins.manager import get_plugin_manager
 
     manager = get_plugin_manager()
     if not quiet:
         for problem in manager.load_errors:
             typer.echo(f"rfsrules: warning: {problem}", err=True)
+    if loaded is not None and loaded.plugins:
+        from ..plugins.local import manager_for_ruleset
+
+        manager = manager_for_ruleset(loaded)
     known = ["auto", *manager.engines]
     if name in known:
         return name
