@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 from .results import (
-    QualityScores, RuleResult, Severity, ThresholdBreach, Violation, json_safe,
+    QualityScores, RuleResult, Severity, ThresholdBreach, Violation, _plain_repr, json_safe, mask_data,
+    mask_secrets, secret_values,
 )
 
 REPORT_FORMAT = "rfsrules.report/1"
@@ -36,6 +37,9 @@ class Summary:
     peak_memory_bytes: int | None = None
     ref_time: str | None = None
     sources: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return mask_secrets(_plain_repr(self))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +75,25 @@ class Report:
     rules: list[RuleResult] = field(default_factory=list)
     metadata_rules: list[RuleResult] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # plugin traces (RFSRULES_TRACE_PLUGINS) print hook arguments, this report among them
+        return mask_secrets(_plain_repr(self))
+
+    def masked(self) -> "Report":
+        """This report with every registered secret (see docs/security.md) shown as ``***`` in its text:
+        ruleset name and version, sources, rule errors, example messages, values and record ids, and
+        the context. Itself when no secret is registered. Renderers print this form."""
+        if not secret_values():
+            return self
+        s = self.summary
+        summary = replace(s, sources=mask_data(list(s.sources)), engine_reason=mask_data(s.engine_reason),
+                          breaches=list(s.breaches))
+        return replace(
+            self, ruleset_name=mask_data(self.ruleset_name), ruleset_version=mask_data(self.ruleset_version),
+            summary=summary, rules=[r.masked() for r in self.rules],
+            metadata_rules=[r.masked() for r in self.metadata_rules], context=mask_data(dict(self.context)),
+        )
 
     def rule(self, rule_id: str) -> RuleResult:
         for r in self.rules + self.metadata_rules:
@@ -113,12 +136,14 @@ class Report:
         return self
 
     def to_dict(self, max_examples: int | None = None) -> dict[str, Any]:
-        """The stable JSON form (``format: rfsrules.report/1``), documented in docs/output-formats.md."""
-        return {
+        """The stable JSON form (``format: rfsrules.report/1``), documented in docs/output-formats.md.
+
+        Registered secrets (docs/security.md) are masked in every string of it."""
+        return mask_data({
             "format": REPORT_FORMAT,
             "ruleset": {"name": self.ruleset_name, "version": self.ruleset_version},
             "summary": self.summary.to_dict(),
             "rules": [r.to_dict(max_examples) for r in self.rules],
             "metadata_rules": [r.to_dict(max_examples) for r in self.metadata_rules],
             "context": json_safe(self.context),
-        }
+        })

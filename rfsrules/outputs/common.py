@@ -10,7 +10,7 @@ from typing import Any, Iterable, Sequence
 import orjson
 
 from ..report import Report
-from ..results import RuleResult, Severity, ThresholdBreach, Violation, json_safe
+from ..results import RuleResult, Severity, ThresholdBreach, Violation, json_safe, mask_secrets
 
 
 @dataclass(frozen=True)
@@ -26,10 +26,11 @@ class RenderOptions:
 
 
 def as_reports(reports: Report | Sequence[Report]) -> list[Report]:
-    """A list of reports from one report or a sequence of them."""
+    """A list of reports from one report or a sequence of them, registered secrets masked
+    (:meth:`Report.masked`, docs/security.md): renderers only ever see masked reports."""
     if isinstance(reports, Report):
-        return [reports]
-    return list(reports)
+        return [reports.masked()]
+    return [r.masked() for r in reports]
 
 
 def all_rules(report: Report) -> list[RuleResult]:
@@ -107,9 +108,9 @@ def printable(text: object) -> str:
 
     Record ids, field names, values and messages come from the data; every renderer passes them
     through here so that a value cannot add lines to a report, send terminal escape sequences or
-    make the output unencodable.
+    make the output unencodable. Registered secrets (docs/security.md) are masked first.
     """
-    return _UNPRINTABLE.sub(_escape_char, str(text))
+    return _UNPRINTABLE.sub(_escape_char, mask_secrets(str(text)))
 
 
 def format_value(value: Any, limit: int = 60) -> str:

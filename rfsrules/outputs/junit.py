@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from typing import Sequence
 
 from ..report import Report
-from ..results import RuleResult
+from ..results import RuleResult, mask_secrets
 from .common import (
     RenderOptions, as_reports, describe_breach, example_parts, format_percent, format_score, gate_breaches,
     plural, severity_rank, shown_examples,
@@ -23,7 +23,7 @@ def xml_text(text: object) -> str:
         code = ord(m.group())
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    return _XML_INVALID.sub(escape, str(text))
+    return _XML_INVALID.sub(escape, mask_secrets(str(text)))
 
 
 def render(reports: Report | Sequence[Report], options: RenderOptions | None = None) -> str:

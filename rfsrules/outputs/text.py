@@ -23,7 +23,7 @@ def render(reports: Report | Sequence[Report], options: RenderOptions | None = N
     options = options or RenderOptions()
     many = as_reports(reports)
     if isinstance(reports, Report):
-        return render_report(reports, options)
+        return render_report(many[0], options)
     parts = [render_report(r, options) for r in many]
     passed = sum(1 for r in many if r.summary.passed)
     total = f"{plural(len(many), 'report')}: {passed} passed, {len(many) - passed} failed"
@@ -32,6 +32,7 @@ def render(reports: Report | Sequence[Report], options: RenderOptions | None = N
 
 def render_report(report: Report, options: RenderOptions) -> str:
     """The text form of one report, ending with a newline."""
+    report = report.masked()  # a no-op for reports from as_reports
     lines: list[str] = []
     lines.extend(_summary_lines(report))
     lines.append("")

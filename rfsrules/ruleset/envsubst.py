@@ -1,17 +1,45 @@
-"""``${VAR}`` / ``${VAR:-default}`` substitution in parsed string values (never in the YAML text)."""
+"""``${VAR}`` / ``${VAR:-default}`` substitution in parsed string values (never in the YAML text).
+
+Values taken from variables whose names look secret (:func:`is_secret_name`) are registered with
+:func:`rfsrules.results.register_secret`, so that reports and other echoes of the ruleset show them as
+``***`` (docs/security.md).
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Mapping
 
 from ..errors import Issue
+from ..results import register_secret
 from . import codes
 from .yamlsafe import Loc, Pos, resolve_plain
 
 CODE_ENV = codes.ENV_VAR
 
+SECRET_NAME_WORDS = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "KEY", "CREDENTIAL",
+                     "PRIVATE", "WEBHOOK", "DSN")
+"""A variable whose name contains one of these (in any case) holds a secret: ``DB_PASSWORD``,
+``API_KEY``, ``SLACK_WEBHOOK_URL``, ``github_token``."""
+
+SECRET_VARS_ENV = "RFSRULES_SECRET_VARS"
+"""Comma-separated names of further variables whose values are secret (``DB_URL,PAGER_ROUTING``)."""
+
+
+def is_secret_name(name: str, env: Mapping[str, str] | None = None) -> bool:
+    """Whether the value of variable ``name`` is secret: its name contains a word of
+    :data:`SECRET_NAME_WORDS`, or ``RFSRULES_SECRET_VARS`` (in ``env``, else the process
+    environment) lists it."""
+    upper = name.upper()
+    if any(word in upper for word in SECRET_NAME_WORDS):
+        return True
+    listed = (env.get(SECRET_VARS_ENV) if env is not None else None) or os.environ.get(SECRET_VARS_ENV, "")
+    return name in {part.strip() for part in str(listed).split(",")}
+
+
 _REF = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+_NESTED = re.compile(r"(?<!\$)\$\{")
 _WHOLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
 
 
@@ -45,10 +73,21 @@ def substitute_text(text: str, env: Mapping[str, str], pos: Pos, issues: list[Is
             out.append(text[j:])
             break
         name, default = m.group("name"), m.group("default")
+        if default is not None and _NESTED.search(default):
+            # ${A:-${B}} would read as the default "${B" followed by a stray "}": say so instead
+            where = pos.at(j)
+            issues.append(Issue(where.file, where.line, where.col,
+                                f"the default of ${{{name}:-...}} cannot contain another ${{...}} reference "
+                                "(nested references are not supported)", CODE_ENV))
+            out.append(text[j:])
+            break
         if name in env:
-            out.append(str(env[name]))
+            value = str(env[name])
+            if is_secret_name(name, env):
+                register_secret(value)
+            out.append(value)
         elif default is not None:
-            out.append(default)
+            out.append(default.replace("$${", "${"))  # $${ is a literal ${ in a default too
         else:
             where = pos.at(j)
             issues.append(Issue(where.file, where.line, where.col,
