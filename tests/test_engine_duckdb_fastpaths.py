@@ -9,9 +9,11 @@ import pytest
 
 pytest.importorskip("duckdb")
 
-from test_engine_duckdb_helpers import ALL_CHECKS_RULESET, assert_same, write_lines  # noqa: E402
+from test_engine_duckdb_helpers import ALL_CHECKS_RULESET, REF_TIME, assert_same, ruleset, write_lines  # noqa: E402
 
-from rfsrules.engines.duckdb_sources import _SCAN_CHUNK, needs_translation  # noqa: E402
+from rfsrules import check  # noqa: E402
+
+from rfsrules.engines.duckdb_sources import _SCAN_CHUNK, LongestLine, copy_translated, scan_file  # noqa: E402
 from rfsrules.engines.duckdb_sql import sql_timestamp  # noqa: E402
 
 TIME_RULES = """\
@@ -170,6 +172,51 @@ def test_carriage_returns_are_found_in_any_chunk(tmp_path, where):
             at -= 1
         data[at:at + 1] = b"\r" if where != "boundary" else b"\x01"
         path.write_bytes(bytes(data))
-    assert needs_translation(str(path)) is (where != "none")
+    assert scan_file(str(path))[0] is (where != "none")
     assert_same(str(path), "rules:\n  - {id: u, check: unique, field: id}\n  - {id: t, check: type, field: pad, "
                            "type: string}\n", max_examples=2)
+
+
+def test_longest_line_is_exact_for_lines_longer_than_a_chunk():
+    lengths = [10, 3 * _SCAN_CHUNK + 7, 5, _SCAN_CHUNK + 1, 0, 2 * _SCAN_CHUNK]
+    data = b"\n".join(b"x" * n for n in lengths)  # the last line has no newline
+    for chunk in (_SCAN_CHUNK, 4096, 1 << 16):
+        measure = LongestLine()
+        for at in range(0, len(data), chunk):
+            part = data[at:at + chunk]
+            measure.feed(part, len(part))
+        assert measure.result() == 3 * _SCAN_CHUNK + 7
+
+
+@pytest.mark.parametrize("size_mib", [40])
+def test_a_line_longer_than_duckdbs_read_buffer_is_a_malformed_record(tmp_path, size_mib):
+    """DuckDB silently dropped a line longer than 16 x its max_line_size (32 MiB with the first scan's
+    2 MiB): the record vanished and later lines moved up by one. Plain and gzip input."""
+    import gzip
+
+    big = b'{"a": "' + b"x" * (size_mib << 20) + b'"}\n'
+    rest = b'{"a": "ok"}\n{"a": 5}\n'
+    plain = tmp_path / "big.jsonl"
+    plain.write_bytes(big + rest)
+    packed = tmp_path / "big.jsonl.gz"
+    packed.write_bytes(gzip.compress(big + rest, compresslevel=1))
+    for path in (plain, packed):
+        for engine in ("python", "duckdb"):
+            report = check(str(path), ruleset("fields:\n  a: {type: string}\n"), engine=engine, ref_time=REF_TIME)
+            s = report.summary
+            assert (s.records_total, s.records_malformed) == (3, 1), (engine, path.name)
+            assert [(v.line, v.reason) for v in report.rule("parse").examples] == [(1, "line_too_long")]
+            assert [v.line for v in report.rule("a.type").examples] == [3]
+
+
+def test_copy_of_one_huge_line_streams_and_a_damaged_tail_is_cut(tmp_path):
+    import gzip
+    import io
+
+    body = b'{"a": 1}\n' + b"y" * (8 << 20)  # a last line of 8 MiB without a newline
+    out = tmp_path / "copy.jsonl"
+    lines, error, longest = copy_translated(io.BytesIO(body), str(out))
+    assert (lines, error, longest, out.stat().st_size) == (2, None, 8 << 20, len(body))
+    damaged = gzip.compress(body)[:-4000]
+    lines, error, longest = copy_translated(gzip.GzipFile(fileobj=io.BytesIO(damaged)), str(out))
+    assert lines == 1 and error is not None and out.read_bytes() == b'{"a": 1}\n'

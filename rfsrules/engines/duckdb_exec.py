@@ -85,7 +85,7 @@ def _stage1_raw(con, plan: Plan, state: SourceState, limit: int, max_line_bytes:
     src = state.source
     rejects = f"rej_{state.index}_{attempt}"
     state.max_line_size = limit
-    source_sql = raw_lines_sql(src.path, max_line_size=limit, rejects=rejects)
+    source_sql = raw_lines_sql(src.path, max_line_size=limit, rejects=rejects, longest_line=src.longest_line)
     sql = plan.stage1_sql(source_sql, raw_lines=True, line_column=False, max_line_bytes=max_line_bytes)
     con.execute(f"CREATE OR REPLACE TABLE {state.table} AS {sql}")
     found = con.execute(f"SELECT line, error_type FROM {rejects} ORDER BY line").fetchall()
@@ -499,7 +499,8 @@ def rescan_raw(con, state: SourceState, rids: Iterable[int]) -> dict[int, str]:
         return {}
     src = state.source
     if src.raw_lines:
-        source_sql = raw_lines_sql(src.path, max_line_size=state.max_line_size, rejects=None, skip_errors=True)
+        source_sql = raw_lines_sql(src.path, max_line_size=state.max_line_size, rejects=None, skip_errors=True,
+                                   longest_line=src.longest_line)
     else:
         source_sql = src.sql
     rows = con.execute(f"SELECT rid, raw FROM (SELECT row_number() OVER () - 1 AS rid, raw FROM {source_sql}) "

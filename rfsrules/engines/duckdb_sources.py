@@ -30,6 +30,8 @@ DEFAULT_MAX_LINE_SIZE = 2 * 1024 * 1024
 
 _CHUNK = 1 << 20
 _SCAN_CHUNK = 1 << 20
+_BUFFER_FACTOR = 16
+"""DuckDB's CSV read buffer is this many times ``max_line_size`` unless ``buffer_size`` is given."""
 DELIMITER = "\x01"
 """The CSV delimiter of raw-line reading: a control byte, so a line holding it is not valid JSON anyway;
 in strict mode DuckDB rejects such a line (``TOO MANY COLUMNS``) and Python's parser explains why."""
@@ -62,15 +64,23 @@ class ScanSource:
     reopen: Callable[[], Any] | None = None  # a fresh binary stream of the original bytes (raw_lines sources)
     size: int = 0
     rejects: list[tuple[int, str]] = field(default_factory=list)  # (line, DuckDB error type), lines it rejected
+    longest_line: int = 0  # bytes of the longest line when longer than a read chunk (else a smaller bound)
 
 
 def raw_lines_sql(path: str, *, max_line_size: int, rejects: str | None, compression: str | None = None,
-                  skip_errors: bool = False) -> str:
-    """``read_csv`` reading each line of ``path`` as one VARCHAR ``raw`` (NULL for an empty line)."""
+                  skip_errors: bool = False, longest_line: int = 0) -> str:
+    """``read_csv`` reading each line of ``path`` as one VARCHAR ``raw`` (NULL for an empty line).
+
+    DuckDB silently drops a line longer than its read buffer (16 x ``max_line_size`` by default), instead
+    of rejecting it as too long, so the buffer grows to hold ``longest_line`` (measured while the file was
+    scanned or copied): such a line is then rejected and counted like any other."""
     opts = [
         "columns={'raw': 'VARCHAR'}", f"delim='{DELIMITER}'", "quote=''", "escape=''", "header=false",
         "auto_detect=false", "strict_mode=true", "new_line='\\n'", f"max_line_size={int(max_line_size)}",
     ]
+    buffer = max(longest_line + 2, 2 * _SCAN_CHUNK)  # lines shorter than a scan chunk are not measured
+    if buffer > _BUFFER_FACTOR * int(max_line_size):
+        opts.append(f"buffer_size={int(buffer)}")
     if rejects:
         opts += ["store_rejects=true", f"rejects_table='{rejects}'", f"rejects_scan='{rejects}_scan'"]
     elif skip_errors:
@@ -103,18 +113,42 @@ class Spool:
         self.handle.close()
 
 
-def needs_translation(path: str) -> bool:
-    """Whether the file holds a ``\\r`` or a ``\\x01`` byte (read in chunks into one reused buffer that
-    stays in the CPU cache; a memory map of a huge file would count towards the resident memory)."""
+class LongestLine:
+    """The length of the longest line of a stream fed chunk by chunk, exact for lines longer than a chunk
+    (shorter ones only matter below DuckDB's own buffer, so a lower bound is kept for them)."""
+
+    def __init__(self) -> None:
+        self.run = 0  # bytes since the last newline
+        self.longest = 0
+
+    def feed(self, chunk, size: int) -> None:
+        first = chunk.find(b"\n", 0, size)
+        if first < 0:
+            self.run += size
+            return
+        self.longest = max(self.longest, self.run + first)
+        self.run = size - chunk.rfind(b"\n", 0, size) - 1
+
+    def result(self) -> int:
+        return max(self.longest, self.run)
+
+
+def scan_file(path: str) -> tuple[bool, int]:
+    """``(translate, longest line)``: whether the file holds a ``\\r`` or a ``\\x01`` byte (then it is
+    copied, and the copy measures the lines), and its longest line (see :class:`LongestLine`). Read in
+    chunks into one reused buffer that stays in the CPU cache; a memory map of a huge file would count
+    towards the resident memory."""
     delimiter = DELIMITER.encode()
     buffer = bytearray(_SCAN_CHUNK)
+    lines = LongestLine()
     with open(path, "rb", buffering=0) as fh:
         while True:
             size = fh.readinto(buffer)
             if not size:
-                return False
+                return False, lines.result()
             if buffer.find(b"\r", 0, size) >= 0 or buffer.find(delimiter, 0, size) >= 0:
-                return True
+                return True, 0
+            lines.feed(buffer, size)
 
 
 def original_lines(src: "ScanSource", wanted: Iterable[int]) -> dict[int, bytes]:
@@ -136,16 +170,29 @@ def original_lines(src: "ScanSource", wanted: Iterable[int]) -> dict[int, bytes]
     return out
 
 
-def copy_translated(stream, out_path: str) -> tuple[int, BaseException | None]:
-    """Copy ``stream`` to ``out_path`` with ``\\r`` turned into ``\\t``; returns (complete lines, read error).
+def copy_translated(stream, out_path: str, max_line_bytes: int | None = None) -> tuple[int, BaseException | None, int]:
+    """Copy ``stream`` to ``out_path`` with ``\\r`` turned into ``\\t``; returns (complete lines, read
+    error, longest line written). Chunks are written as they come (a line of a gigabyte is never held);
+    with ``max_line_bytes``, a line longer than that is cut to ``max_line_bytes + 2`` bytes (it is too long
+    whatever follows, and DuckDB then rejects it as such within a bounded read buffer).
 
     A read error (corrupt gzip) stops the copy after the last complete line, as the Python engine stops.
     """
     lines = 0
     error = None
+    keep = None if max_line_bytes is None else max_line_bytes + 2
+    measure = LongestLine()
     read = chunk_reader(stream)  # keeps what a truncated gzip stream decoded before the error
+    run = 0  # bytes of the current line in the input
     with open(out_path, "wb") as out:
-        tail = b""
+        written = complete = 0  # bytes written; bytes written up to the last newline
+
+        def put(data) -> None:
+            nonlocal written
+            if data:
+                out.write(data)
+                written += len(data)
+
         while True:
             try:
                 chunk = read(_CHUNK)
@@ -155,18 +202,32 @@ def copy_translated(stream, out_path: str) -> tuple[int, BaseException | None]:
             if not chunk:
                 break
             chunk = chunk.translate(_TRANSLATION)
-            cut = chunk.rfind(b"\n")
-            if cut < 0:
-                tail += chunk
+            first = chunk.find(b"\n")
+            if first < 0:  # the whole chunk continues the current line
+                put(chunk if keep is None else chunk[:max(0, keep - run)])
+                run += len(chunk)
                 continue
-            out.write(tail)
-            out.write(chunk[:cut + 1])
-            lines += chunk.count(b"\n", 0, cut + 1)
-            tail = chunk[cut + 1:]
-        if tail and error is None:
-            out.write(tail)
+            put(chunk[:first] if keep is None else chunk[:max(0, min(first, keep - run))])
+            put(b"\n")
+            last = chunk.rfind(b"\n")
+            put(memoryview(chunk)[first + 1:last + 1])  # whole lines, each shorter than a chunk
+            lines += 1 + chunk.count(b"\n", first + 1, last + 1)
+            complete = written
+            tail = chunk[last + 1:]
+            put(tail if keep is None else tail[:keep])
+            run = len(tail)
+        if error is not None:
+            out.truncate(complete)  # the partial line before the damage is not a record
+        elif written > complete:
             lines += 1
-    return lines, error
+    with open(out_path, "rb", buffering=0) as copy:  # the copy's lines, as DuckDB will read them
+        buffer = bytearray(_SCAN_CHUNK)
+        while True:
+            size = copy.readinto(buffer)
+            if not size:
+                break
+            measure.feed(buffer, size)
+    return lines, error, measure.result()
 
 
 class SourceLoader:
@@ -219,10 +280,15 @@ class SourceLoader:
         if compressed:
             with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
                 return self._jsonl_stream(gz, path, size=size, reopen=lambda: gzip.open(path, "rb"))
-        if needs_translation(path):
+        translate, longest = scan_file(path)
+        limit = self.options.max_line_bytes
+        if translate or (longest > limit + 1 and longest + 2 > _BUFFER_FACTOR * max_line_size_for(limit)):
+            # a line longer than DuckDB's read buffer would be dropped silently: read a copy in which
+            # over-long lines are cut (they are malformed anyway), so the buffer stays bounded
             with open(path, "rb") as fh:
                 return self._jsonl_stream(fh, path, size=size, reopen=lambda: open(path, "rb"))
-        return ScanSource(path, path, raw_lines=True, path=path, size=size, reopen=lambda: open(path, "rb"))
+        return ScanSource(path, path, raw_lines=True, path=path, size=size, reopen=lambda: open(path, "rb"),
+                          longest_line=longest)
 
     def _stdin(self, stream) -> ScanSource:
         import shutil
@@ -235,8 +301,9 @@ class SourceLoader:
 
     def _jsonl_stream(self, stream, label: str, size: int = 0, reopen=None) -> ScanSource:
         out = self._tmp(".jsonl")
-        lines, error = copy_translated(stream, out)
-        src = ScanSource(label, label, raw_lines=True, path=out, translated=True, size=size, reopen=reopen)
+        lines, error, longest = copy_translated(stream, out, self.options.max_line_bytes)
+        src = ScanSource(label, label, raw_lines=True, path=out, translated=True, size=size, reopen=reopen,
+                         longest_line=longest)
         if error is not None:
             src.malformed.append((lines + 1, unreadable(error)))
         return src
