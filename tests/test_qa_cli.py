@@ -409,3 +409,18 @@ def test_per_file_report_hooks_get_each_files_own_text(tmp_path):
     assert result.exit_code == 1, result.stderr
     logged = [json.loads(line) for line in (tmp_path / "hook.py.log").read_text().splitlines()]
     assert logged == [[[a], 1], [[b], 1]]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_csv_cells_may_be_as_long_as_a_record(tmp_path, engine):
+    """The csv module's default 128 KiB cell limit made a 200,000-character cell malformed (and a quoted
+    multi-line one threw the reader off for every later row)."""
+    rules = write(tmp_path, "r.yaml", "rfsrules: 1\nname: c\nversion: 1.0.0\nfields:\n"
+                                      "  id: {type: integer, required: true}\n  note: {type: string, max_length: 10}\n")
+    data = write(tmp_path, "d.csv", "id,note\n1,ok\n2," + "y" * 200_000 + '\n3,"multi\n' + "z" * 200_000
+                 + '"\n4,fine\n')
+    result = invoke("check", data, "-r", rules, "-f", "json", "--engine", engine)
+    report = json.loads(result.stdout)
+    assert (report["summary"]["records_total"], report["summary"]["records_malformed"]) == (4, 0)
+    note = next(r for r in report["rules"] if r["id"] == "note.length")
+    assert [(e["line"], e["reason"]) for e in note["examples"]] == [(3, "too_long"), (4, "too_long")]

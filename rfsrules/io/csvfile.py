@@ -88,6 +88,8 @@ def iter_csv(stream: IO[bytes], *, field_types: Mapping[Any, Sequence[str]], max
                         Reason.INVALID_ENCODING.value, f"invalid UTF-8 at byte {exc.start + 1}", excerpt(raw))))
                     yield "\n"
 
+    # the csv module refuses cells over 128 KiB by default: a cell may be as long as a record may be
+    csv.field_size_limit(max(csv.field_size_limit(), max_line_bytes))
     reader = csv.reader(text_lines(), strict=True)  # strict: an unterminated quote is an error at the end
     header: list[str] | None = None
     converters: list[tuple[str, Sequence[str] | None]] = []
