@@ -132,19 +132,27 @@ def check(
     reports = [runner.run(loaded, [item], options) for item in items] if per_file else [runner.run(loaded, items, options)]
     for report in reports:
         report.summary.engine_reason = reason
-        redact_sensitive_values(report, registry)
+        redact_sensitive_values(report, registry, loaded)
         manager.notify_batch_checked(report, loaded)
     return reports if per_file else reports[0]
 
 
-def redact_sensitive_values(report: "Report", registry: "CheckRegistry") -> None:
-    """Replace example values of checks declared ``redact_values`` (e.g. PII checks) by a marker.
+def redact_sensitive_values(report: "Report", registry: "CheckRegistry", ruleset: "Ruleset | None" = None) -> None:
+    """Replace example values of checks declared ``redact_values`` (e.g. PII checks) by a marker; when
+    such a rule reads the ruleset's ``record_id`` field, the record id of every example is sensitive too.
 
     Done here, once for every engine, before any hook or output sees the report.
     """
     from .checks.spec import REDACTED_VALUE
 
+    sensitive = [r for r in (ruleset.rules if ruleset is not None else ())
+                 if r.check in registry and registry.get(r.check).redact_values]
+    id_text = ruleset.record_id.text if ruleset is not None and ruleset.record_id is not None else None
+    hide_ids = id_text is not None and any(f.text == id_text for r in sensitive for f in r.fields)
     for result in report.rules + report.metadata_rules:
-        if result.check in registry and registry.get(result.check).redact_values:
-            for violation in result.examples:
+        redact = result.check in registry and registry.get(result.check).redact_values
+        for violation in result.examples:
+            if redact:
                 violation.value = REDACTED_VALUE
+            if hide_ids and violation.record_id is not None:
+                violation.record_id = REDACTED_VALUE

@@ -281,3 +281,19 @@ def test_a_custom_message_never_shows_a_value_a_check_redacts():
     found = RulesetRunner(plugins=[plugin], ref_time=REF_TIME)(text, records).rule("t")
     assert [(v.value, v.message) for v in found.examples] == [
         ("[redacted]", "found [redacted] in user (an e-mail address is present)")]
+
+
+def test_a_record_id_read_by_a_redacting_check_is_redacted_in_every_example():
+    """record_id: comment with a PII check on comment showed 'id=mail jane.doe@acme.io now' beside the
+    redacted value; every example's record id is now redacted (the field is sensitive)."""
+    def build(rule, ctx):
+        return lambda value: None if "@" not in str(value) else ("email", "an e-mail address is present")
+
+    spec = CheckSpec(name="clumsy.no_email", level="value", summary="No e-mail addresses.", python=build,
+                     redact_values=True)
+    text = ("rfsrules: 1\nname: qa\nversion: 1.0.0\nrecord_id: user\nrules:\n"
+            "  - {id: t, check: clumsy.no_email, field: user}\n  - {id: v-max, check: range, field: v, max: 2}\n")
+    records = [{"v": 5, "user": "jane@corp.example"}, {"v": 1, "user": "bob"}]
+    report = RulesetRunner(plugins=[make_plugin("clumsy", checks=[spec])], ref_time=REF_TIME)(text, records)
+    assert [(v.value, v.record_id) for v in report.rule("t").examples] == [("[redacted]", "[redacted]")]
+    assert [(v.value, v.record_id) for v in report.rule("v-max").examples] == [(5, "[redacted]")]

@@ -260,3 +260,24 @@ def test_nested_reference_in_a_default_is_a_located_error():
         "(nested references are not supported)"]
     # an escaped $${ in a default is no reference, and reads as a literal ${ as everywhere else
     assert load_ruleset_text('rfsrules: 1\nname: "${NAME:-a$${b}"\nversion: 1.0.0\n', env={}).name == "a${b"
+
+
+def test_lint_ruleset_errors_and_debug_tracebacks_mask_secrets(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from rfsrules.cli.app import app
+
+    monkeypatch.setenv("API_TOKEN", "s3cr3tT0k")
+    rules = tmp_path / "leak.yaml"
+    rules.write_text('rfsrules: 1\nname: x\nversion: 1.0.0\nrules:\n  - {id: a, check: row_count, min: "${API_TOKEN}"}\n')
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"a": 1}\n')
+    runner = CliRunner()
+    linted = runner.invoke(app, ["lint", str(rules)])
+    assert linted.exit_code == 2
+    assert f"{rules}:5:36: RFL002 min: expected an integer, got string '***'" in linted.stdout
+    as_json = runner.invoke(app, ["lint", str(rules), "-f", "json"])
+    assert "s3cr3t" not in as_json.stdout and "got string '***'" in as_json.stdout
+    checked = runner.invoke(app, ["check", str(data), "-r", str(rules), "--debug"])
+    assert checked.exit_code == 2 and "got string '***'" in checked.stderr
+    assert "s3cr3t" not in checked.stdout + checked.stderr

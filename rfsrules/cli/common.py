@@ -19,9 +19,17 @@ PROG = "rfsrules"
 DEBUG_ENV = "RFSRULES_DEBUG"
 
 
+def masked(text: str) -> str:
+    """``text`` with the values of secret environment variables a ruleset used replaced by ``***``
+    (see docs/security.md): error messages may quote a parameter that came from one."""
+    from ..results import mask_secrets
+
+    return mask_secrets(text)
+
+
 def error_line(message: str) -> None:
     """Print ``rfsrules: error: message`` on stderr."""
-    typer.echo(f"{PROG}: error: {message}", err=True)
+    typer.echo(masked(f"{PROG}: error: {message}"), err=True)
 
 
 def debug_enabled(ctx: typer.Context | None = None, flag: bool = False) -> bool:
@@ -57,14 +65,14 @@ def handle_errors(debug: bool) -> Iterator[None]:
     except RulesetError as exc:
         _maybe_traceback(debug)
         for issue in exc.issues:
-            typer.echo(f"{issue.path}:{issue.line}:{issue.col}: {issue.message}", err=True)
+            typer.echo(masked(f"{issue.path}:{issue.line}:{issue.col}: {issue.message}"), err=True)
         count = len(exc.issues)
         error_line(f"{count} problem{'s' if count != 1 else ''} in the ruleset; nothing was checked")
         raise typer.Exit(ExitCode.ERROR) from None
     except EngineUnsupportedError as exc:
         _maybe_traceback(debug)
         for issue in exc.issues:
-            typer.echo(f"{issue.path}:{issue.line}:{issue.col}: {issue.message}", err=True)
+            typer.echo(masked(f"{issue.path}:{issue.line}:{issue.col}: {issue.message}"), err=True)
         error_line(f"engine {exc.engine!r} cannot run {len(exc.issues)} rule(s) of this ruleset")
         raise typer.Exit(ExitCode.ERROR) from None
     except RfsrulesError as exc:
@@ -85,7 +93,7 @@ def handle_errors(debug: bool) -> Iterator[None]:
 
 def _maybe_traceback(debug: bool) -> None:
     if debug:
-        traceback.print_exc(file=sys.stderr)
+        sys.stderr.write(masked(traceback.format_exc()))
 
 
 def parse_assignments(values: list[str] | None, option: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import OUTSIDE_HELP, ROOT_HELP, checked_root, debug_enabled, handle_errors
+from .common import OUTSIDE_HELP, ROOT_HELP, checked_root, debug_enabled, handle_errors, masked
 from .exitcodes import ExitCode
 
 NAME = "lint"
@@ -56,12 +56,12 @@ def run_lint(files: list[str], fmt: str = "text", *, root: str | None = None,
             "format": LINT_FORMAT,
             "files": list(files),
             "count": len(issues),
-            "issues": [{"path": i.path, "line": i.line, "col": i.col, "code": i.code, "message": i.message}
+            "issues": [{"path": i.path, "line": i.line, "col": i.col, "code": i.code, "message": masked(i.message)}
                        for i in issues],
         }), nl=False)
     else:
         for issue in issues:
-            typer.echo(f"{issue.path}:{issue.line}:{issue.col}: {issue.code} {issue.message}")
+            typer.echo(masked(f"{issue.path}:{issue.line}:{issue.col}: {issue.code} {issue.message}"))
         typer.echo(count_line(len(issues), len(files)))
     return ExitCode.ERROR if issues else ExitCode.OK
 
