@@ -9,9 +9,7 @@ import pytest
 
 pytest.importorskip("duckdb")
 
-from test_engine_duckdb_helpers import ALL_CHECKS_RULESET, REF_TIME, assert_same, ruleset, write_lines  # noqa: E402
-
-from rfsrules import check  # noqa: E402
+from test_engine_duckdb_helpers import ALL_CHECKS_RULESET, REF_TIME, assert_same, write_lines  # noqa: E402
 
 from rfsrules.engines.duckdb_sources import _SCAN_CHUNK, LongestLine, copy_translated, scan_file  # noqa: E402
 from rfsrules.engines.duckdb_sql import sql_timestamp  # noqa: E402
@@ -191,8 +189,11 @@ def test_longest_line_is_exact_for_lines_longer_than_a_chunk():
 @pytest.mark.parametrize("size_mib", [40])
 def test_a_line_longer_than_duckdbs_read_buffer_is_a_malformed_record(tmp_path, size_mib):
     """DuckDB silently dropped a line longer than 16 x its max_line_size (32 MiB with the first scan's
-    2 MiB): the record vanished and later lines moved up by one. Plain and gzip input."""
+    2 MiB): the record vanished and later lines moved up by one. Plain and gzip input; run as CLI
+    processes so that this test's memory does not count in the peak memory of later in-process runs."""
     import gzip
+    import subprocess
+    import sys
 
     big = b'{"a": "' + b"x" * (size_mib << 20) + b'"}\n'
     rest = b'{"a": "ok"}\n{"a": 5}\n'
@@ -200,13 +201,20 @@ def test_a_line_longer_than_duckdbs_read_buffer_is_a_malformed_record(tmp_path, 
     plain.write_bytes(big + rest)
     packed = tmp_path / "big.jsonl.gz"
     packed.write_bytes(gzip.compress(big + rest, compresslevel=1))
+    del big
+    rules = tmp_path / "r.yaml"
+    rules.write_text("rfsrules: 1\nname: big\nversion: 1.0.0\nfields:\n  a: {type: string}\n")
     for path in (plain, packed):
         for engine in ("python", "duckdb"):
-            report = check(str(path), ruleset("fields:\n  a: {type: string}\n"), engine=engine, ref_time=REF_TIME)
-            s = report.summary
-            assert (s.records_total, s.records_malformed) == (3, 1), (engine, path.name)
-            assert [(v.line, v.reason) for v in report.rule("parse").examples] == [(1, "line_too_long")]
-            assert [v.line for v in report.rule("a.type").examples] == [3]
+            done = subprocess.run([sys.executable, "-m", "rfsrules", "check", str(path), "-r", str(rules), "-e", engine,
+                                   "-f", "json", "--ref-time", REF_TIME], capture_output=True, text=True)
+            assert done.returncode == 1, done.stderr
+            report = json.loads(done.stdout)
+            s = report["summary"]
+            assert (s["records_total"], s["records_malformed"]) == (3, 1), (engine, path.name)
+            rules_by_id = {r["id"]: r for r in report["rules"]}
+            assert [(e["line"], e["reason"]) for e in rules_by_id["parse"]["examples"]] == [(1, "line_too_long")]
+            assert [e["line"] for e in rules_by_id["a.type"]["examples"]] == [3]
 
 
 def test_copy_of_one_huge_line_streams_and_a_damaged_tail_is_cut(tmp_path):
