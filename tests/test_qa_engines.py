@@ -76,14 +76,15 @@ RAW_LINES = [
     # KNOWN BUG (test_xfail_statistic_ignores_integers_beyond_double_range): not in a statistic field
     b'{"o": ' + b"9" * 320 + b"}", b'{"n": ' + b"9" * 320 + b".0}", b'{"a": [1, 2,]}', b'{"s": "\\u00e9"}',
     b'{"s": "a\\u0000b"}', b'{"s": "tab\\tx"}', b'{"s": "\\ud83d\\ude00"}',
-    b'{"o": ' + b"[" * 1100 + b"]" * 1100 + b"}", b'{"o": ' + b"[" * 1023 + b"]" * 1023 + b"}",
-    b'{"o": ' + b"[" * 1022 + b"]" * 1022 + b"}", b'{"o": ' + b"[" * 300 + b"]" * 300 + b"}",
+    # KNOWN BUG (test_xfail_deep_values_*): no valid value nested 500-1023 levels (1100 is malformed)
+    b'{"o": ' + b"[" * 1100 + b"]" * 1100 + b"}", b'{"o": ' + b"[" * 300 + b"]" * 300 + b"}",
     b'{"s": "x"}\r', b"\x00", b'{"s":"\xc3\xa9"}', b'{"n": -0}', b'{"n": -0.0}', b'{"n": 1.0e0}',
     b'{"n": 00}', b'{"n": +1}', b'{"n": .5}', b'{"s": "a\x01b"}', b"\xef\xbb\xbf{}",
 ]
 
 
-# KNOWN BUG (test_xfail_jobs_worker_cannot_send_a_deeply_nested_example): not in --jobs runs
+# KNOWN BUG (test_xfail_jobs_worker_cannot_send_a_deeply_nested_example): not in --jobs runs (the 1100 levels
+# line is malformed, but kept out of --jobs runs all the same)
 SHALLOW_LINES = [line for line in RAW_LINES if line.count(b"[") < 500]
 
 
@@ -562,6 +563,20 @@ def test_xfail_jobs_worker_cannot_send_a_deeply_nested_example(tmp_path, spy_par
                                        "Python (docs list only arithmetic beyond 2**53 as a difference)")
 def test_xfail_float_compared_with_integer_literal_beyond_2_53(tmp_path):
     py, dd = _both(tmp_path, b'{"n": 9007199254740992.0}\n{"n": 1e20}\n',
-                   'rules:\n  - {id: r, check: expression, expr: "n = 9007199254740993 or n = 100000000000000000001"}\n')
+                   'rules:\n  - {id: r, check: expression,\n'
+                   '     expr: "n = 9007199254740993 or n = 100000000000000000001"}\n')
     assert py.violations == 2
     assert dd.violations == 2
+
+
+@pytest.mark.xfail(strict=True, reason="Python engine: in/not_in/unique/duplicate_rate/json_schema raise "
+                                       "RecursionError on a valid value nested ~1000 levels: the rule is `error` "
+                                       "and its failures are lost (in: 0 violations); DuckDB counts 2")
+@pytest.mark.parametrize("rule", ["{id: r, check: in, field: o, values: [1]}",
+                                  "{id: r, check: unique, field: o}",
+                                  "{id: r, check: duplicate_rate, field: o, max: 0}"])
+def test_xfail_deep_values_crash_value_comparisons(tmp_path, rule):
+    line = b'{"o": ' + b"[" * 1000 + b"]" * 1000 + b"}\n"
+    py, dd = _both(tmp_path, line * 2, "rules:\n  - " + rule + "\n")
+    assert (py.status, py.error) == ("failed", None)
+    assert (py.status, py.violations) == (dd.status, dd.violations)
