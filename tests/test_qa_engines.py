@@ -83,8 +83,8 @@ RAW_LINES = [
 ]
 
 
-# KNOWN BUG (test_xfail_jobs_worker_cannot_send_a_deeply_nested_example): not in --jobs runs (the 1100 levels
-# line is malformed, but kept out of --jobs runs all the same)
+# Deep lines were kept out of --jobs runs while a worker could not pickle a deep example (fixed, see
+# test_jobs_worker_sends_a_deeply_nested_example); valid deep values stay out for test_xfail_deep_values_*
 SHALLOW_LINES = [line for line in RAW_LINES if line.count(b"[") < 500]
 
 
@@ -544,10 +544,9 @@ def test_xfail_jobs_report_differs_on_huge_record_id(tmp_path, spy_parallel):
     assert _text(two) == _text(one), diff(one, two)
 
 
-@pytest.mark.xfail(strict=True, reason="--jobs: a worker cannot pickle an example whose value (or record_id) "
-                                       "nests ~1000 levels: 'internal error: RuntimeError: a --jobs worker "
-                                       "process failed ... RecursionError', exit 2; one process reports it")
-def test_xfail_jobs_worker_cannot_send_a_deeply_nested_example(tmp_path, spy_parallel):
+def test_jobs_worker_sends_a_deeply_nested_example(tmp_path, spy_parallel):
+    """A worker's result pickled an example nesting ~1,000 levels past the recursion limit: exit 2 with
+    'a --jobs worker process failed ... RecursionError' where one process reported the violation."""
     path = tmp_path / "deep.jsonl"
     path.write_bytes(b'{"o": "x"}\n' * 300 + b'{"o": ' + b"[" * 1000 + b"]" * 1000 + b"}\n")  # in the 2nd range
     rs = load_ruleset_text(RULES_HEAD + "rules:\n  - {id: r, check: type, field: o, type: string}\n")

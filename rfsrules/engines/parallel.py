@@ -35,12 +35,14 @@ import pickle
 import sys
 import traceback
 from array import array
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import compress, count, islice
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Iterator
 
 from ..checks.builtin.records import SOURCE_SHIFT
+from ..io.lines import MAX_DEPTH
 from ..results import Reason
 from .python_compile import BUILTIN_PREFIX
 
@@ -217,6 +219,18 @@ def _dumps(payload: Any) -> bytes:
     return buffer.getvalue()
 
 
+@contextmanager
+def _deep_pickling() -> Iterator[None]:
+    """Room for pickle's recursion (one level per nesting level) over values as deep as a record may be:
+    the default recursion limit (1,000) is below the 1,024 levels a record may nest."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * MAX_DEPTH + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def _read_only(mapping: dict) -> MappingProxyType:
     """A read-only view of ``mapping`` (how rule parameters are rebuilt in a spawned worker)."""
     return MappingProxyType(mapping)
@@ -252,7 +266,9 @@ def _worker_main(connection, indexes: list[int], blob: bytes | None) -> None:
         if blob is not None:
             _WORKER["payload"] = pickle.loads(blob)
         for index in indexes:
-            connection.send(("result", _work(index, connection, state)))
+            result = _work(index, connection, state)
+            with _deep_pickling():  # an example's value may nest up to 1,024 levels (orjson's limit)
+                connection.send(("result", result))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises
         try:
             connection.send(("error", traceback.format_exc()))
