@@ -424,3 +424,15 @@ def test_csv_cells_may_be_as_long_as_a_record(tmp_path, engine):
     assert (report["summary"]["records_total"], report["summary"]["records_malformed"]) == (4, 0)
     note = next(r for r in report["rules"] if r["id"] == "note.length")
     assert [(e["line"], e["reason"]) for e in note["examples"]] == [(3, "too_long"), (4, "too_long")]
+
+
+@pytest.mark.skipif("duckdb" not in ENGINES, reason="needs the duckdb extra")
+def test_a_duckdb_error_is_one_line_on_stderr(tmp_path):
+    """Issue 2: exit 2 with a one-line message. DuckDB's errors span lines (LINE 1: ..., Possible solutions)."""
+    rules = write(tmp_path, "r.yaml", "rfsrules: 1\nname: n\nversion: 1.0.0\nrules:\n"
+                                      "  - {id: r, check: type, field: b, type: integer, where: 'null between a and 1'}\n")
+    data = write(tmp_path, "d.jsonl", '{"a": 1, "b": 2}\n')
+    result = invoke("check", data, "-r", rules, "-e", "duckdb")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rfsrules: error: cannot read") and "with DuckDB: " in lines[0]

@@ -107,7 +107,8 @@ class DuckDBEngine:
             try:
                 states.append(scan_source(con, plan, index, src, options.max_line_bytes))
             except duckdb_error() as exc:
-                raise InputError(f"cannot read {src.name!r} with DuckDB: {exc}") from exc
+                first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+                raise InputError(f"cannot read {src.name!r} with DuckDB: {first.strip()}") from exc  # one line
             done += src.size
             if options.progress is not None:
                 options.progress(done, max(total, done))
