@@ -187,10 +187,11 @@ def copy_translated(stream, out_path: str, max_line_bytes: int | None = None) ->
     with open(out_path, "wb") as out:
         written = complete = 0  # bytes written; bytes written up to the last newline
 
-        def put(data) -> None:
+        def put(data: bytes) -> None:
             nonlocal written
             if data:
                 out.write(data)
+                measure.feed(data, len(data))  # the copy's lines, as DuckDB will read them
                 written += len(data)
 
         while True:
@@ -210,7 +211,7 @@ def copy_translated(stream, out_path: str, max_line_bytes: int | None = None) ->
             put(chunk[:first] if keep is None else chunk[:max(0, min(first, keep - run))])
             put(b"\n")
             last = chunk.rfind(b"\n")
-            put(memoryview(chunk)[first + 1:last + 1])  # whole lines, each shorter than a chunk
+            put(chunk[first + 1:last + 1])  # whole lines, each shorter than a chunk
             lines += 1 + chunk.count(b"\n", first + 1, last + 1)
             complete = written
             tail = chunk[last + 1:]
@@ -220,13 +221,6 @@ def copy_translated(stream, out_path: str, max_line_bytes: int | None = None) ->
             out.truncate(complete)  # the partial line before the damage is not a record
         elif written > complete:
             lines += 1
-    with open(out_path, "rb", buffering=0) as copy:  # the copy's lines, as DuckDB will read them
-        buffer = bytearray(_SCAN_CHUNK)
-        while True:
-            size = copy.readinto(buffer)
-            if not size:
-                break
-            measure.feed(buffer, size)
     return lines, error, measure.result()
 
 
